@@ -1,0 +1,757 @@
+package redash
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Query is a saved query, normalised over every Redash version. List
+// endpoints fill everything but Visualizations and LastModifiedBy's object;
+// GET /api/queries/{id} fills Visualizations but not RetrievedAt and Runtime.
+type Query struct {
+	ID          int
+	Name        string
+	Description string
+	// SQL is the query text (JSON "query").
+	SQL       string
+	QueryHash string
+	Schedule  Schedule
+	// APIKey is the query's own API key, which can read its results.
+	APIKey     string
+	IsArchived bool
+	IsDraft    bool
+	// IsSafe is true when the query has no text parameters (v7+).
+	IsSafe     bool
+	IsFavorite bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	// RetrievedAt is when the latest result was produced (lists only); nil
+	// when the query has no result.
+	RetrievedAt *time.Time
+	// Runtime is the latest result's runtime in seconds (lists only).
+	Runtime *float64
+	// DataSourceID is nil when the data source was deleted.
+	DataSourceID      *int
+	LatestQueryDataID *int
+	Options           QueryOptions
+	Version           int
+	// Tags is empty on v4, which has no tags.
+	Tags []string
+	// User is the owner (absent from /api/queries/recent, where only UserID
+	// is set).
+	User             User
+	UserID           int
+	LastModifiedByID int
+	// Visualizations is filled by GET /api/queries/{id} only.
+	Visualizations []Visualization
+}
+
+type queryWire struct {
+	ID                int             `json:"id"`
+	Name              nullString      `json:"name"`
+	Description       nullString      `json:"description"`
+	Query             nullString      `json:"query"`
+	QueryHash         nullString      `json:"query_hash"`
+	Schedule          Schedule        `json:"schedule"`
+	APIKey            nullString      `json:"api_key"`
+	IsArchived        flexBool        `json:"is_archived"`
+	IsDraft           flexBool        `json:"is_draft"`
+	IsSafe            flexBool        `json:"is_safe"`
+	IsFavorite        flexBool        `json:"is_favorite"`
+	CreatedAt         flexTime        `json:"created_at"`
+	UpdatedAt         flexTime        `json:"updated_at"`
+	RetrievedAt       flexTime        `json:"retrieved_at"`
+	Runtime           *float64        `json:"runtime"`
+	DataSourceID      flexInt         `json:"data_source_id"`
+	LatestQueryDataID flexInt         `json:"latest_query_data_id"`
+	Options           QueryOptions    `json:"options"`
+	Version           flexInt         `json:"version"`
+	Tags              []string        `json:"tags"`
+	User              *User           `json:"user"`
+	UserID            flexInt         `json:"user_id"`
+	LastModifiedByID  flexInt         `json:"last_modified_by_id"`
+	LastModifiedBy    *User           `json:"last_modified_by"`
+	Visualizations    []Visualization `json:"visualizations"`
+}
+
+// UnmarshalJSON decodes a query object of any version.
+func (q *Query) UnmarshalJSON(b []byte) error {
+	var w queryWire
+	if err := json.Unmarshal(b, &w); err != nil {
+		return fmt.Errorf("decode query: %w", err)
+	}
+	*q = Query{
+		ID:                w.ID,
+		Name:              string(w.Name),
+		Description:       string(w.Description),
+		SQL:               string(w.Query),
+		QueryHash:         string(w.QueryHash),
+		Schedule:          w.Schedule,
+		APIKey:            string(w.APIKey),
+		IsArchived:        bool(w.IsArchived),
+		IsDraft:           bool(w.IsDraft),
+		IsSafe:            bool(w.IsSafe),
+		IsFavorite:        bool(w.IsFavorite),
+		CreatedAt:         w.CreatedAt.t,
+		UpdatedAt:         w.UpdatedAt.t,
+		RetrievedAt:       w.RetrievedAt.ptr(),
+		Runtime:           w.Runtime,
+		DataSourceID:      w.DataSourceID.ptr(),
+		LatestQueryDataID: w.LatestQueryDataID.ptr(),
+		Options:           w.Options,
+		Version:           int(w.Version.v),
+		Tags:              w.Tags,
+		UserID:            int(w.UserID.v),
+		LastModifiedByID:  int(w.LastModifiedByID.v),
+		Visualizations:    w.Visualizations,
+	}
+	if w.User != nil {
+		q.User = *w.User
+		if q.UserID == 0 {
+			q.UserID = w.User.ID
+		}
+	}
+	if q.LastModifiedByID == 0 && w.LastModifiedBy != nil {
+		q.LastModifiedByID = w.LastModifiedBy.ID
+	}
+	return nil
+}
+
+// QueryOptions is a query's "options" object. Parameters are decoded; Raw
+// keeps the whole object so that unknown keys (apply_auto_limit, …) survive a
+// round trip.
+type QueryOptions struct {
+	Parameters []Parameter
+	// Raw is the options object as Redash sent it, nil when absent.
+	Raw json.RawMessage
+}
+
+// UnmarshalJSON decodes the options object, tolerating null.
+func (o *QueryOptions) UnmarshalJSON(b []byte) error {
+	*o = QueryOptions{Raw: rawOrNil(b)}
+	if o.Raw == nil || o.Raw[0] != '{' {
+		return nil
+	}
+	var w struct {
+		Parameters []Parameter `json:"parameters"`
+	}
+	if err := json.Unmarshal(o.Raw, &w); err != nil {
+		return fmt.Errorf("decode query options: %w", err)
+	}
+	o.Parameters = w.Parameters
+	return nil
+}
+
+// MarshalJSON writes Raw when set, otherwise an object with the parameters.
+func (o QueryOptions) MarshalJSON() ([]byte, error) {
+	if o.Raw != nil {
+		return o.Raw, nil
+	}
+	params := o.Parameters
+	if params == nil {
+		params = []Parameter{}
+	}
+	return json.Marshal(map[string]any{"parameters": params})
+}
+
+// Parameter is one entry of options.parameters.
+type Parameter struct {
+	Name  string
+	Title string
+	// Type is text, text-pattern, number, enum, query, date, datetime-local,
+	// datetime-with-seconds, date-range, datetime-range or
+	// datetime-range-with-seconds.
+	Type string
+	// Value is the saved default, verbatim (the server never applies it).
+	Value json.RawMessage
+	// EnumOptions is the newline-separated list of an enum parameter.
+	EnumOptions string
+	// QueryID is the query behind a query-based dropdown.
+	QueryID *int
+	// MultiValuesOptions is set when an enum or query parameter takes several
+	// values (v7+).
+	MultiValuesOptions json.RawMessage
+	// Raw is the parameter object as Redash sent it.
+	Raw json.RawMessage
+}
+
+// UnmarshalJSON decodes a parameter, keeping it verbatim in Raw.
+func (p *Parameter) UnmarshalJSON(b []byte) error {
+	var w struct {
+		Name               nullString      `json:"name"`
+		Title              nullString      `json:"title"`
+		Type               nullString      `json:"type"`
+		Value              json.RawMessage `json:"value"`
+		EnumOptions        nullString      `json:"enumOptions"`
+		QueryID            flexInt         `json:"queryId"`
+		MultiValuesOptions json.RawMessage `json:"multiValuesOptions"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return fmt.Errorf("decode query parameter: %w", err)
+	}
+	*p = Parameter{
+		Name: string(w.Name), Title: string(w.Title), Type: string(w.Type),
+		Value: rawOrNil(w.Value), EnumOptions: string(w.EnumOptions), QueryID: w.QueryID.ptr(),
+		MultiValuesOptions: rawOrNil(w.MultiValuesOptions), Raw: rawOrNil(b),
+	}
+	return nil
+}
+
+// MarshalJSON writes Raw when set, otherwise the known fields.
+func (p Parameter) MarshalJSON() ([]byte, error) {
+	if p.Raw != nil {
+		return p.Raw, nil
+	}
+	m := map[string]any{"name": p.Name, "title": p.Title, "type": p.Type}
+	if p.Value != nil {
+		m["value"] = p.Value
+	}
+	if p.EnumOptions != "" {
+		m["enumOptions"] = p.EnumOptions
+	}
+	if p.QueryID != nil {
+		m["queryId"] = *p.QueryID
+	}
+	if p.MultiValuesOptions != nil {
+		m["multiValuesOptions"] = p.MultiValuesOptions
+	}
+	return json.Marshal(m)
+}
+
+// Visualization is a chart or table of a query.
+type Visualization struct {
+	ID          int
+	Type        string
+	Name        string
+	Description string
+	Options     json.RawMessage
+	// Query is set inside dashboard widgets (the full query object).
+	Query     *Query
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// UnmarshalJSON decodes a visualization of any version.
+func (v *Visualization) UnmarshalJSON(b []byte) error {
+	var w struct {
+		ID          int             `json:"id"`
+		Type        nullString      `json:"type"`
+		Name        nullString      `json:"name"`
+		Description nullString      `json:"description"`
+		Options     json.RawMessage `json:"options"`
+		Query       *Query          `json:"query"`
+		CreatedAt   flexTime        `json:"created_at"`
+		UpdatedAt   flexTime        `json:"updated_at"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return fmt.Errorf("decode visualization: %w", err)
+	}
+	*v = Visualization{ID: w.ID, Type: string(w.Type), Name: string(w.Name), Description: string(w.Description),
+		Options: rawOrNil(w.Options), Query: w.Query, CreatedAt: w.CreatedAt.t, UpdatedAt: w.UpdatedAt.t}
+	return nil
+}
+
+// User is a Redash user.
+type User struct {
+	ID              int
+	Name            string
+	Email           string
+	ProfileImageURL string
+	// Groups are the user's groups: ids only in most payloads, with names in
+	// the v5+ user list.
+	Groups []GroupRef
+	// IsDisabled comes from is_disabled (v5+) or a non-null disabled_at.
+	IsDisabled          bool
+	DisabledAt          *time.Time
+	IsInvitationPending bool
+	IsEmailVerified     bool
+	AuthType            string
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+	ActiveAt            *time.Time
+}
+
+// GroupRef names a group a user belongs to; Name is empty when Redash sent
+// only the id.
+type GroupRef struct {
+	ID   int    `json:"id"`
+	Name string `json:"name,omitempty"`
+}
+
+// UnmarshalJSON reads a group id or a {"id", "name"} object.
+func (g *GroupRef) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '{' {
+		var w struct {
+			ID   flexInt    `json:"id"`
+			Name nullString `json:"name"`
+		}
+		if err := json.Unmarshal(b, &w); err != nil {
+			return fmt.Errorf("decode group: %w", err)
+		}
+		*g = GroupRef{ID: int(w.ID.v), Name: string(w.Name)}
+		return nil
+	}
+	var id flexInt
+	if err := json.Unmarshal(b, &id); err != nil {
+		return fmt.Errorf("decode group: %w", err)
+	}
+	*g = GroupRef{ID: int(id.v)}
+	return nil
+}
+
+// GroupIDs returns the ids of the user's groups.
+func (u User) GroupIDs() []int {
+	ids := make([]int, len(u.Groups))
+	for i, g := range u.Groups {
+		ids[i] = g.ID
+	}
+	return ids
+}
+
+// UnmarshalJSON decodes a user object of any version.
+func (u *User) UnmarshalJSON(b []byte) error {
+	var w struct {
+		ID                  flexInt    `json:"id"`
+		Name                nullString `json:"name"`
+		Email               nullString `json:"email"`
+		ProfileImageURL     nullString `json:"profile_image_url"`
+		Groups              []GroupRef `json:"groups"`
+		IsDisabled          flexBool   `json:"is_disabled"`
+		DisabledAt          flexTime   `json:"disabled_at"`
+		IsInvitationPending flexBool   `json:"is_invitation_pending"`
+		IsEmailVerified     flexBool   `json:"is_email_verified"`
+		AuthType            nullString `json:"auth_type"`
+		CreatedAt           flexTime   `json:"created_at"`
+		UpdatedAt           flexTime   `json:"updated_at"`
+		ActiveAt            flexTime   `json:"active_at"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return fmt.Errorf("decode user: %w", err)
+	}
+	*u = User{
+		ID: int(w.ID.v), Name: string(w.Name), Email: string(w.Email), ProfileImageURL: string(w.ProfileImageURL),
+		Groups: w.Groups, IsDisabled: bool(w.IsDisabled) || !w.DisabledAt.t.IsZero(), DisabledAt: w.DisabledAt.ptr(),
+		IsInvitationPending: bool(w.IsInvitationPending), IsEmailVerified: bool(w.IsEmailVerified),
+		AuthType: string(w.AuthType), CreatedAt: w.CreatedAt.t, UpdatedAt: w.UpdatedAt.t, ActiveAt: w.ActiveAt.ptr(),
+	}
+	return nil
+}
+
+// DataSource is a database connection as listed by GET /api/data_sources.
+type DataSource struct {
+	ID          int
+	Name        string
+	Type        string
+	Syntax      string
+	Paused      bool
+	PauseReason string
+	ViewOnly    bool
+}
+
+// UnmarshalJSON decodes a data source of any version (paused may be 0/1).
+func (d *DataSource) UnmarshalJSON(b []byte) error {
+	var w struct {
+		ID          flexInt    `json:"id"`
+		Name        nullString `json:"name"`
+		Type        nullString `json:"type"`
+		Syntax      nullString `json:"syntax"`
+		Paused      flexBool   `json:"paused"`
+		PauseReason nullString `json:"pause_reason"`
+		ViewOnly    flexBool   `json:"view_only"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return fmt.Errorf("decode data source: %w", err)
+	}
+	*d = DataSource{ID: int(w.ID.v), Name: string(w.Name), Type: string(w.Type), Syntax: string(w.Syntax),
+		Paused: bool(w.Paused), PauseReason: string(w.PauseReason), ViewOnly: bool(w.ViewOnly)}
+	return nil
+}
+
+// Dashboard is a dashboard. Widgets are filled by a single GET only.
+type Dashboard struct {
+	ID   int
+	Slug string
+	Name string
+	// UserID is the owner's id (from user_id or the embedded user).
+	UserID int
+	// User is the owner when the payload embeds it (v5+).
+	User                    *User
+	IsArchived              bool
+	IsDraft                 bool
+	IsFavorite              bool
+	DashboardFiltersEnabled bool
+	Tags                    []string
+	Widgets                 []Widget
+	Version                 int
+	Layout                  json.RawMessage
+	Options                 json.RawMessage
+	CreatedAt               time.Time
+	UpdatedAt               time.Time
+}
+
+// UnmarshalJSON decodes a dashboard of any version.
+func (d *Dashboard) UnmarshalJSON(b []byte) error {
+	var w struct {
+		ID                      flexInt         `json:"id"`
+		Slug                    nullString      `json:"slug"`
+		Name                    nullString      `json:"name"`
+		UserID                  flexInt         `json:"user_id"`
+		User                    *User           `json:"user"`
+		IsArchived              flexBool        `json:"is_archived"`
+		IsDraft                 flexBool        `json:"is_draft"`
+		IsFavorite              flexBool        `json:"is_favorite"`
+		DashboardFiltersEnabled flexBool        `json:"dashboard_filters_enabled"`
+		Tags                    []string        `json:"tags"`
+		Widgets                 []Widget        `json:"widgets"`
+		Version                 flexInt         `json:"version"`
+		Layout                  json.RawMessage `json:"layout"`
+		Options                 json.RawMessage `json:"options"`
+		CreatedAt               flexTime        `json:"created_at"`
+		UpdatedAt               flexTime        `json:"updated_at"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return fmt.Errorf("decode dashboard: %w", err)
+	}
+	*d = Dashboard{ID: int(w.ID.v), Slug: string(w.Slug), Name: string(w.Name), UserID: int(w.UserID.v), User: w.User,
+		IsArchived: bool(w.IsArchived), IsDraft: bool(w.IsDraft), IsFavorite: bool(w.IsFavorite),
+		DashboardFiltersEnabled: bool(w.DashboardFiltersEnabled), Tags: w.Tags, Widgets: w.Widgets,
+		Version: int(w.Version.v), Layout: rawOrNil(w.Layout), Options: rawOrNil(w.Options),
+		CreatedAt: w.CreatedAt.t, UpdatedAt: w.UpdatedAt.t}
+	if d.UserID == 0 && w.User != nil {
+		d.UserID = w.User.ID
+	}
+	return nil
+}
+
+// Widget is a box on a dashboard: a visualization of a query, or a text box.
+type Widget struct {
+	ID          int
+	DashboardID int
+	Width       int
+	// Options holds the grid position and parameter mappings, verbatim.
+	Options json.RawMessage
+	Text    string
+	// Visualization is nil for text boxes and restricted widgets; its Query
+	// links the widget to a query.
+	Visualization *Visualization
+	// Restricted is set when the caller may not see the widget's query, so
+	// Visualization is hidden.
+	Restricted bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// QueryID returns the id of the query the widget shows, or 0 for a text box
+// or a restricted widget.
+func (w Widget) QueryID() int {
+	if w.Visualization == nil || w.Visualization.Query == nil {
+		return 0
+	}
+	return w.Visualization.Query.ID
+}
+
+// UnmarshalJSON decodes a widget of any version.
+func (w *Widget) UnmarshalJSON(b []byte) error {
+	var x struct {
+		ID            flexInt         `json:"id"`
+		DashboardID   flexInt         `json:"dashboard_id"`
+		Width         flexInt         `json:"width"`
+		Options       json.RawMessage `json:"options"`
+		Text          nullString      `json:"text"`
+		Visualization *Visualization  `json:"visualization"`
+		Restricted    flexBool        `json:"restricted"`
+		CreatedAt     flexTime        `json:"created_at"`
+		UpdatedAt     flexTime        `json:"updated_at"`
+	}
+	if err := json.Unmarshal(b, &x); err != nil {
+		return fmt.Errorf("decode widget: %w", err)
+	}
+	*w = Widget{ID: int(x.ID.v), DashboardID: int(x.DashboardID.v), Width: int(x.Width.v), Options: rawOrNil(x.Options),
+		Text: string(x.Text), Visualization: x.Visualization, Restricted: bool(x.Restricted),
+		CreatedAt: x.CreatedAt.t, UpdatedAt: x.UpdatedAt.t}
+	return nil
+}
+
+// Alert watches a query's result.
+type Alert struct {
+	ID      int
+	Name    string
+	Options json.RawMessage
+	// State is "unknown", "ok" or "triggered".
+	State string
+	// Rearm is the re-notification delay in seconds, nil when unset.
+	Rearm           *int
+	LastTriggeredAt *time.Time
+	// Query is the full query the alert watches.
+	Query     Query
+	User      User
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// UnmarshalJSON decodes an alert of any version.
+func (a *Alert) UnmarshalJSON(b []byte) error {
+	var w struct {
+		ID              flexInt         `json:"id"`
+		Name            nullString      `json:"name"`
+		Options         json.RawMessage `json:"options"`
+		State           nullString      `json:"state"`
+		Rearm           flexInt         `json:"rearm"`
+		LastTriggeredAt flexTime        `json:"last_triggered_at"`
+		Query           *Query          `json:"query"`
+		QueryID         flexInt         `json:"query_id"`
+		User            *User           `json:"user"`
+		CreatedAt       flexTime        `json:"created_at"`
+		UpdatedAt       flexTime        `json:"updated_at"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return fmt.Errorf("decode alert: %w", err)
+	}
+	*a = Alert{ID: int(w.ID.v), Name: string(w.Name), Options: rawOrNil(w.Options), State: string(w.State),
+		Rearm: w.Rearm.ptr(), LastTriggeredAt: w.LastTriggeredAt.ptr(), CreatedAt: w.CreatedAt.t, UpdatedAt: w.UpdatedAt.t}
+	if w.Query != nil {
+		a.Query = *w.Query
+	}
+	if a.Query.ID == 0 {
+		a.Query.ID = int(w.QueryID.v)
+	}
+	if w.User != nil {
+		a.User = *w.User
+	}
+	return nil
+}
+
+// AlertSubscription is a user's or a destination's subscription to an alert.
+type AlertSubscription struct {
+	ID      int
+	AlertID int
+	User    User
+	// Destination is nil for a plain e-mail subscription.
+	Destination *Destination
+}
+
+// UnmarshalJSON decodes a subscription.
+func (s *AlertSubscription) UnmarshalJSON(b []byte) error {
+	var w struct {
+		ID          flexInt      `json:"id"`
+		AlertID     flexInt      `json:"alert_id"`
+		User        *User        `json:"user"`
+		Destination *Destination `json:"destination"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return fmt.Errorf("decode alert subscription: %w", err)
+	}
+	*s = AlertSubscription{ID: int(w.ID.v), AlertID: int(w.AlertID.v), Destination: w.Destination}
+	if w.User != nil {
+		s.User = *w.User
+	}
+	return nil
+}
+
+// Destination is an alert destination (Slack, webhook, e-mail, …).
+type Destination struct {
+	ID   int    `json:"id"`
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+// Event is one entry of the events log. Events have no id.
+type Event struct {
+	OrgID  int
+	UserID *int
+	// Action is view, execute_query, api_get, list, …
+	Action     string
+	ObjectType string
+	// ObjectID is the object's id as a string ("" when null).
+	ObjectID string
+	// CreatedAt has whole-second resolution.
+	CreatedAt time.Time
+	// UserName is the user's name, or "ApiKey: Query 42" for key events.
+	UserName string
+	Browser  string
+	Location string
+	// Details is {query, data_source} for execute_query, {page} for page
+	// views, otherwise {object_id, object_type}.
+	Details map[string]any
+}
+
+// UnmarshalJSON decodes an event; object_id may be a string, a number or null.
+func (e *Event) UnmarshalJSON(b []byte) error {
+	var w struct {
+		OrgID      flexInt        `json:"org_id"`
+		UserID     flexInt        `json:"user_id"`
+		Action     nullString     `json:"action"`
+		ObjectType nullString     `json:"object_type"`
+		ObjectID   flexString     `json:"object_id"`
+		CreatedAt  flexTime       `json:"created_at"`
+		UserName   nullString     `json:"user_name"`
+		Browser    nullString     `json:"browser"`
+		Location   nullString     `json:"location"`
+		Details    map[string]any `json:"details"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return fmt.Errorf("decode event: %w", err)
+	}
+	*e = Event{OrgID: int(w.OrgID.v), UserID: w.UserID.ptr(), Action: string(w.Action), ObjectType: string(w.ObjectType),
+		ObjectID: w.ObjectID.s, CreatedAt: w.CreatedAt.t, UserName: string(w.UserName), Browser: string(w.Browser),
+		Location: string(w.Location), Details: w.Details}
+	return nil
+}
+
+// JobStatus is a query execution's state.
+type JobStatus int
+
+// Job statuses. The Celery era (v4–v8) and v10 use 1–4; v25 maps RQ's
+// canceled, deferred and scheduled to 5–7.
+const (
+	JobPending   JobStatus = 1
+	JobStarted   JobStatus = 2
+	JobFinished  JobStatus = 3
+	JobFailed    JobStatus = 4
+	JobCancelled JobStatus = 5
+	JobDeferred  JobStatus = 6
+	JobScheduled JobStatus = 7
+)
+
+// String names the status.
+func (s JobStatus) String() string {
+	switch s {
+	case JobPending:
+		return "pending"
+	case JobStarted:
+		return "started"
+	case JobFinished:
+		return "finished"
+	case JobFailed:
+		return "failed"
+	case JobCancelled:
+		return "cancelled"
+	case JobDeferred:
+		return "deferred"
+	case JobScheduled:
+		return "scheduled"
+	}
+	return fmt.Sprintf("status %d", int(s))
+}
+
+// Running reports whether the job is still queued or running (1, 2, 6, 7).
+func (s JobStatus) Running() bool {
+	return s == JobPending || s == JobStarted || s == JobDeferred || s == JobScheduled
+}
+
+// Job is an asynchronous query execution.
+type Job struct {
+	ID     string
+	Status JobStatus
+	// Error is Redash's message for a failed or cancelled job.
+	Error string
+	// QueryResultID is set when the job finished; fetch that result rather
+	// than the query's latest one.
+	QueryResultID *int
+	// UpdatedAt is the start time (epoch float in v4–v8, ISO string in v9+);
+	// zero when Redash sent 0.
+	UpdatedAt time.Time
+}
+
+// UnmarshalJSON decodes a job; updated_at may be a number or a string.
+func (j *Job) UnmarshalJSON(b []byte) error {
+	var w struct {
+		ID            flexString `json:"id"`
+		Status        flexInt    `json:"status"`
+		Error         nullString `json:"error"`
+		QueryResultID flexInt    `json:"query_result_id"`
+		Result        flexInt    `json:"result"`
+		UpdatedAt     flexTime   `json:"updated_at"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return fmt.Errorf("decode job: %w", err)
+	}
+	*j = Job{ID: w.ID.s, Status: JobStatus(w.Status.v), Error: string(w.Error), QueryResultID: w.QueryResultID.ptr(),
+		UpdatedAt: w.UpdatedAt.t}
+	if j.QueryResultID == nil {
+		j.QueryResultID = w.Result.ptr()
+	}
+	return nil
+}
+
+// QueryResult is a stored result of a query execution.
+type QueryResult struct {
+	ID           int
+	QueryHash    string
+	SQL          string
+	DataSourceID int
+	Data         ResultData
+	// Runtime is in seconds.
+	Runtime     float64
+	RetrievedAt time.Time
+}
+
+// ResultData holds a result's columns and rows.
+type ResultData struct {
+	Columns []Column `json:"columns"`
+	// Rows are keyed by column name; numbers are json.Number so that no
+	// precision is lost; a row may lack a key.
+	Rows []map[string]any `json:"rows"`
+	// Metadata is a runner's extra data (data scanned, …), verbatim.
+	Metadata json.RawMessage `json:"metadata,omitempty"`
+}
+
+// Column describes a result column; Type is integer, float, boolean, string,
+// datetime, date, or "" when the runner could not tell.
+type Column struct {
+	Name         string `json:"name"`
+	FriendlyName string `json:"friendly_name"`
+	Type         string `json:"type"`
+}
+
+// UnmarshalJSON decodes a query result, keeping numbers exact.
+func (r *QueryResult) UnmarshalJSON(b []byte) error {
+	var w struct {
+		ID           flexInt         `json:"id"`
+		QueryHash    nullString      `json:"query_hash"`
+		Query        nullString      `json:"query"`
+		DataSourceID flexInt         `json:"data_source_id"`
+		Data         json.RawMessage `json:"data"`
+		Runtime      *float64        `json:"runtime"`
+		RetrievedAt  flexTime        `json:"retrieved_at"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return fmt.Errorf("decode query result: %w", err)
+	}
+	*r = QueryResult{ID: int(w.ID.v), QueryHash: string(w.QueryHash), SQL: string(w.Query),
+		DataSourceID: int(w.DataSourceID.v), RetrievedAt: w.RetrievedAt.t}
+	if w.Runtime != nil {
+		r.Runtime = *w.Runtime
+	}
+	if d := rawOrNil(w.Data); d != nil {
+		var data struct {
+			Columns []struct {
+				Name         nullString `json:"name"`
+				FriendlyName nullString `json:"friendly_name"`
+				Type         nullString `json:"type"`
+			} `json:"columns"`
+			Rows     []map[string]any `json:"rows"`
+			Metadata json.RawMessage  `json:"metadata"`
+		}
+		dec := json.NewDecoder(bytes.NewReader(d))
+		dec.UseNumber()
+		if err := dec.Decode(&data); err != nil {
+			return fmt.Errorf("decode query result data: %w", err)
+		}
+		r.Data.Rows = data.Rows
+		r.Data.Metadata = rawOrNil(data.Metadata)
+		for _, c := range data.Columns {
+			r.Data.Columns = append(r.Data.Columns, Column{Name: string(c.Name), FriendlyName: string(c.FriendlyName), Type: string(c.Type)})
+		}
+	}
+	return nil
+}
+
+// Tag is a tag with the number of objects carrying it.
+type Tag struct {
+	Name  string `json:"name"`
+	Count int    `json:"count"`
+}

@@ -1,0 +1,249 @@
+package redash
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// ListOptions selects one page of a paginated list.
+type ListOptions struct {
+	// Page is 1-based; 0 means 1.
+	Page int
+	// PageSize is 1..250; 0 means 250, the most Redash serves.
+	PageSize int
+}
+
+func (o ListOptions) normalized() (ListOptions, error) {
+	if o.Page < 0 {
+		return o, fmt.Errorf("invalid page %d: must be positive", o.Page)
+	}
+	if o.Page == 0 {
+		o.Page = 1
+	}
+	if o.PageSize < 0 || o.PageSize > MaxPageSize {
+		return o, fmt.Errorf("invalid page size %d: must be 1..%d", o.PageSize, MaxPageSize)
+	}
+	if o.PageSize == 0 {
+		o.PageSize = MaxPageSize
+	}
+	return o, nil
+}
+
+func (o ListOptions) values() url.Values {
+	return url.Values{"page": {strconv.Itoa(o.Page)}, "page_size": {strconv.Itoa(o.PageSize)}}
+}
+
+// Page is one page of a list. Redash pages in the body: {"count", "page",
+// "page_size", "results"}. Lists that Redash does not paginate (v4 users and
+// dashboards, alerts, data sources) come back as a single page holding
+// everything.
+type Page[T any] struct {
+	// Count is the number of items in the whole list when the page was read.
+	Count int `json:"count"`
+	// Page is the 1-based page number.
+	Page int `json:"page"`
+	// PageSize is the page size asked for.
+	PageSize int `json:"page_size"`
+	// Results are the page's items.
+	Results []T `json:"results"`
+
+	unpaged bool
+}
+
+// Unpaged reports whether the server answered with a plain array (no paging).
+func (p *Page[T]) Unpaged() bool { return p.unpaged }
+
+// UnmarshalJSON reads the paging envelope or a plain array.
+func (p *Page[T]) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '[' {
+		var items []T
+		if err := json.Unmarshal(b, &items); err != nil {
+			return err
+		}
+		*p = Page[T]{Count: len(items), Page: 1, PageSize: len(items), Results: items, unpaged: true}
+		return nil
+	}
+	var w struct {
+		Count    flexInt `json:"count"`
+		Page     flexInt `json:"page"`
+		PageSize flexInt `json:"page_size"`
+		Results  []T     `json:"results"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*p = Page[T]{Count: int(w.Count.v), Page: int(w.Page.v), PageSize: int(w.PageSize.v), Results: w.Results}
+	return nil
+}
+
+// getPage reads one page (or a plain array) from path.
+func getPage[T any](ctx context.Context, c *Client, path string, q url.Values) (*Page[T], error) {
+	var p Page[T]
+	if err := c.do(ctx, request{method: http.MethodGet, path: path, query: q, out: &p}); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// pageFetcher reads page n of a list, with the given page size.
+type pageFetcher[T any] func(ctx context.Context, n, size int) (*Page[T], error)
+
+// pager walks a paginated list once: it reads the first page, learns count,
+// then reads the remaining pages with up to window requests in flight, and
+// yields items in page order. filter sees each page's items in order and
+// returns those to yield (it de-duplicates).
+type pager[T any] struct {
+	fetch  pageFetcher[T]
+	start  int
+	size   int
+	window int
+	filter func([]T) []T
+}
+
+// endOfList reports whether err, for a page after the first, means the list
+// got shorter while we paged: "Page is out of range" (400), or the 404
+// Flask-SQLAlchemy gives when count fell to 0.
+func endOfList(err error) bool {
+	var er *ErrorResponse
+	if !errors.As(err, &er) {
+		return false
+	}
+	switch er.StatusCode {
+	case http.StatusBadRequest:
+		return strings.Contains(strings.ToLower(er.Message), "page is out of range")
+	case http.StatusNotFound:
+		return true
+	}
+	return false
+}
+
+func ceilDiv(a, b int) int {
+	if b <= 0 {
+		return 0
+	}
+	return (a + b - 1) / b
+}
+
+type pageResult[T any] struct {
+	page *Page[T]
+	err  error
+}
+
+func (p pager[T]) iter(ctx context.Context) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		var wg sync.WaitGroup
+		defer wg.Wait() // runs after cancel: no fetch outlives the iterator
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+
+		emit := func(items []T) bool {
+			if p.filter != nil {
+				items = p.filter(items)
+			}
+			for _, it := range items {
+				if !yield(it, nil) {
+					return false
+				}
+			}
+			return true
+		}
+
+		first, err := p.fetch(ctx, p.start, p.size)
+		if err != nil {
+			yield(zero, err)
+			return
+		}
+		if !emit(first.Results) || first.unpaged {
+			return
+		}
+		count := first.Count
+		last := ceilDiv(count, p.size)
+		window := max(p.window, 1)
+
+		var queue []chan pageResult[T]
+		next := p.start + 1
+		launch := func() {
+			n := next
+			next++
+			ch := make(chan pageResult[T], 1)
+			queue = append(queue, ch)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				pg, err := p.fetch(ctx, n, p.size)
+				ch <- pageResult[T]{pg, err}
+			}()
+		}
+		for n := p.start + 1; n <= last; n++ {
+			for next <= last && next < n+window {
+				launch()
+			}
+			r := <-queue[0]
+			queue = queue[1:]
+			if r.err != nil {
+				if endOfList(r.err) {
+					return
+				}
+				yield(zero, r.err)
+				return
+			}
+			if r.page.unpaged {
+				// A server that ignores page and answers with everything.
+				emit(r.page.Results)
+				return
+			}
+			if r.page.Count > count {
+				// Rows were added while we paged: later rows shifted onto
+				// pages past the old end; fetch those too.
+				count = r.page.Count
+				last = ceilDiv(count, p.size)
+			}
+			if !emit(r.page.Results) {
+				return
+			}
+			if len(r.page.Results) == 0 {
+				return
+			}
+		}
+	}
+}
+
+// dedupeBy returns a stateful filter that drops items whose key was seen.
+func dedupeBy[T any, K comparable](key func(T) K) func([]T) []T {
+	seen := make(map[K]struct{})
+	return func(items []T) []T {
+		out := items[:0:0]
+		for _, it := range items {
+			k := key(it)
+			if _, dup := seen[k]; dup {
+				continue
+			}
+			seen[k] = struct{}{}
+			out = append(out, it)
+		}
+		return out
+	}
+}
+
+// collect drains an iterator into a slice.
+func collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
+	var out []T
+	for it, err := range seq {
+		if err != nil {
+			return out, err
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
