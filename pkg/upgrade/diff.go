@@ -34,6 +34,9 @@ type DiffReport struct {
 	SettingsRenamed []Rename        `json:"settings_renamed" yaml:"settings_renamed"`
 	SettingsChanged []SettingChange `json:"settings_changed" yaml:"settings_changed"`
 
+	// Entrypoint lists the bin/docker-entrypoint commands and variable defaults that differ.
+	Entrypoint []EntrypointChange `json:"entrypoint" yaml:"entrypoint"`
+
 	QueuesAdded   []string  `json:"queues_added" yaml:"queues_added"`
 	QueuesRemoved []string  `json:"queues_removed" yaml:"queues_removed"`
 	JobsMoved     []JobMove `json:"jobs_moved" yaml:"jobs_moved"`
@@ -78,6 +81,19 @@ type SettingChange struct {
 	// Old and New are nil when there is no default.
 	Old *string `json:"old" yaml:"old"`
 	New *string `json:"new" yaml:"new"`
+}
+
+// EntrypointChange is a bin/docker-entrypoint command added or removed, or a variable whose
+// shell default (${VAR:-default}) differs.
+type EntrypointChange struct {
+	Command string `json:"command" yaml:"command"`
+	// Change is added, removed or changed.
+	Change string `json:"change" yaml:"change"`
+	// Variable is empty when the whole command is added or removed.
+	Variable string `json:"variable,omitempty" yaml:"variable,omitempty"`
+	// Old and New are the defaults; nil when the variable is not read.
+	Old *string `json:"old,omitempty" yaml:"old,omitempty"`
+	New *string `json:"new,omitempty" yaml:"new,omitempty"`
 }
 
 // JobMove is a job that goes to a different queue (or to none, when it no longer exists).
@@ -168,7 +184,7 @@ func Diff(from, to string) (*DiffReport, error) {
 		From: a.Tag, To: b.Tag, Direction: DirectionNone,
 		Crossed: []string{}, SettingsAdded: []SettingInfo{}, SettingsRemoved: []SettingInfo{},
 		SettingsRenamed: []Rename{}, SettingsChanged: []SettingChange{}, QueuesAdded: []string{},
-		QueuesRemoved: []string{}, JobsMoved: []JobMove{}, ServiceChanges: []ServiceChange{},
+		QueuesRemoved: []string{}, JobsMoved: []JobMove{}, Entrypoint: []EntrypointChange{}, ServiceChanges: []ServiceChange{},
 		Migrations: []Migration{}, Actions: []Action{}, Pitfalls: []Pitfall{}, Notes: []ReleaseNote{},
 	}
 	older, newer := a, b
@@ -192,6 +208,7 @@ func Diff(from, to string) (*DiffReport, error) {
 	r.Image = change(a.DockerImage, b.DockerImage)
 	diffSettings(r, a, b)
 	diffQueues(r, a, b)
+	r.Entrypoint = diffEntrypoint(a, b)
 	r.Services = layout(b)
 	r.ServiceChanges = diffLayouts(a, b)
 	r.Actions = actions(c, r, a, b)
@@ -313,6 +330,42 @@ func diffQueues(r *DiffReport, a, b *Version) {
 	}
 }
 
+func diffEntrypoint(a, b *Version) []EntrypointChange {
+	out := []EntrypointChange{}
+	cmds := map[string]bool{}
+	for k := range a.Commands {
+		cmds[k] = true
+	}
+	for k := range b.Commands {
+		cmds[k] = true
+	}
+	for _, name := range slices.Sorted(maps.Keys(cmds)) {
+		ca, inA := a.Commands[name]
+		cb, inB := b.Commands[name]
+		switch {
+		case !inA:
+			out = append(out, EntrypointChange{Command: name, Change: "added"})
+			continue
+		case !inB:
+			out = append(out, EntrypointChange{Command: name, Change: "removed"})
+			continue
+		}
+		for _, k := range slices.Sorted(maps.Keys(mergeKeys(ca.Env, cb.Env))) {
+			va, okA := ca.Env[k]
+			vb, okB := cb.Env[k]
+			switch {
+			case okA && !okB:
+				out = append(out, EntrypointChange{Command: name, Change: "removed", Variable: k, Old: &va})
+			case !okA && okB:
+				out = append(out, EntrypointChange{Command: name, Change: "added", Variable: k, New: &vb})
+			case va != vb:
+				out = append(out, EntrypointChange{Command: name, Change: "changed", Variable: k, Old: &va, New: &vb})
+			}
+		}
+	}
+	return out
+}
+
 func mergeKeys(a, b map[string]string) map[string]bool {
 	m := map[string]bool{}
 	for k := range a {
@@ -428,7 +481,7 @@ func (c *catalog) applies(bd bounds, r *DiffReport, a, b *Version) bool {
 	if r.Direction == DirectionNone {
 		return false
 	}
-	if bd.When == "migrations" && len(r.Migrations) == 0 {
+	if bd.When == "migrations" && (len(r.Migrations) == 0 || r.Direction == DirectionDowngrade) {
 		return false
 	}
 	hasFrom := bd.FromMin != "" || bd.FromMax != ""
