@@ -119,7 +119,7 @@ func Lint(d Deployment, target string) ([]Finding, error) {
 	}
 	l := &linter{c: mustCatalog(), v: v}
 	if len(d.Services) == 0 {
-		l.env("", d.Env, nil, d.EnvSources, Source{})
+		l.env("", "", d.Env, nil, d.EnvSources, Source{})
 		l.required("", d.Env, nil)
 		return l.result(), nil
 	}
@@ -320,7 +320,11 @@ func (l *linter) service(s Service) {
 	if run.Known {
 		l.queues(s, run)
 	}
-	l.env(s.Name, s.Env, s.PassThrough, s.EnvSources, where)
+	command := run.Command
+	if !run.Known {
+		command = "-" // an unknown command reads no entrypoint variable
+	}
+	l.env(s.Name, command, s.Env, s.PassThrough, s.EnvSources, where)
 	if len(s.MissingEnvFiles) == 0 && run.Known && !strings.HasSuffix(run.Command, "healthcheck") {
 		l.required(s.Name, s.Env, s.PassThrough)
 	}
@@ -395,14 +399,18 @@ func (l *linter) isCeleryOnly(name string) bool {
 	return false
 }
 
-// entrypointVar returns the value rule of a variable the target's entrypoint reads.
-func (l *linter) entrypointVar(name string) (kind string, ok bool) {
-	for _, cmd := range l.v.Commands {
+// entrypointVar reports whether the target's entrypoint reads name, and for which commands
+// its value must be checked: only command (when not empty), else any.
+func (l *linter) entrypointVar(name, command string) (kind string, known, readHere bool) {
+	for cmdName, cmd := range l.v.Commands {
 		if _, in := cmd.Env[name]; in {
-			return l.c.curated.EntrypointVars[name], true
+			known = true
+			if command == "" || cmdName == command {
+				readHere = true
+			}
 		}
 	}
-	return "", false
+	return l.c.curated.EntrypointVars[name], known, readHere
 }
 
 // readElsewhere lists the releases that read name as a setting or in their entrypoint.
@@ -436,8 +444,9 @@ func (l *linter) candidates() []string {
 	return names
 }
 
-// env checks each variable of one service (or of a lone env file when service is "").
-func (l *linter) env(service string, env map[string]string, passThrough []string, sources map[string]Source, where Source) {
+// env checks each variable of one service running command (or of a lone env file when service
+// and command are "").
+func (l *linter) env(service, command string, env map[string]string, passThrough []string, sources map[string]Source, where Source) {
 	v := l.v
 	names := slices.Sorted(maps.Keys(env))
 	for _, n := range passThrough {
@@ -461,8 +470,8 @@ func (l *linter) env(service string, env map[string]string, passThrough []string
 			emit(SeverityWarning, CodeCelerySetting, fmt.Sprintf("%s is a Celery setting: %s runs RQ and ignores it", name, v.Tag))
 			continue
 		}
-		if kind, ok := l.entrypointVar(name); ok {
-			if hasValue && kind != "" {
+		if kind, known, readHere := l.entrypointVar(name, command); known {
+			if hasValue && kind != "" && readHere {
 				if p := checkEntrypointValue(kind, value); p != "" {
 					emit(SeverityError, CodeInvalidValue, fmt.Sprintf("%s=%s: %s (read by bin/docker-entrypoint)", name, value, p))
 				}
