@@ -187,7 +187,17 @@ func RetryableError(err error) bool {
 	if err == nil {
 		return false
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.Canceled) {
+		return false
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		// An attempt that timed out (http.Client.Timeout, a dial or TLS
+		// handshake timeout) is transient. A bare context deadline is the
+		// caller's and final; ShouldRetry also checks the request's context.
+		return !errors.Is(ne, context.DeadlineExceeded) || ne.Error() != context.DeadlineExceeded.Error()
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
 	var te interface{ Transient() bool }
@@ -202,10 +212,6 @@ func RetryableError(err error) bool {
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNABORTED) ||
 		errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNREFUSED) ||
 		errors.Is(err, net.ErrClosed) {
-		return true
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
 		return true
 	}
 	// net/http reports a connection the server dropped between requests with

@@ -156,6 +156,7 @@ func TestRetryableError(t *testing.T) {
 		{"marked transient", Transient(errors.New("json ended early")), true},
 		{"canceled", &url.Error{Op: "Get", URL: "http://x", Err: context.Canceled}, false},
 		{"deadline", fmt.Errorf("x: %w", context.DeadlineExceeded), false},
+		{"attempt timeout", &url.Error{Op: "Get", URL: "http://x", Err: context.DeadlineExceeded}, true},
 		{"no such host", &net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "x", IsNotFound: true}}, false},
 		{"dns timeout", &net.DNSError{Err: "timeout", IsTimeout: true}, true},
 		{"tls", &url.Error{Op: "Get", URL: "https://x", Err: x509.UnknownAuthorityError{}}, false},

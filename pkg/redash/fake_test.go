@@ -347,3 +347,11 @@ func newJar(t *testing.T) http.CookieJar {
 	require.NoError(t, err)
 	return jar
 }
+
+// newStatic serves h over real HTTP.
+func newStatic(t *testing.T, h http.HandlerFunc) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}

@@ -46,10 +46,10 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
 		<-c.sem
-		c.debugf("%s %s -> error: %v (%s)", req.Method, redactURL(req.URL), errorText(err), time.Since(start).Round(time.Millisecond))
+		c.debugf("%s %s -> error: %v (%dms)", req.Method, redactURL(req.URL), errorText(err), time.Since(start).Milliseconds())
 		return resp, err
 	}
-	c.debugf("%s %s -> %d (%s)", req.Method, redactURL(req.URL), resp.StatusCode, time.Since(start).Round(time.Millisecond))
+	c.debugf("%s %s -> %d (%dms)", req.Method, redactURL(req.URL), resp.StatusCode, time.Since(start).Milliseconds())
 	resp.Body = &releaseBody{ReadCloser: resp.Body, release: func() { <-c.sem }}
 	return resp, nil
 }
