@@ -67,14 +67,14 @@ func TestScheduleDecoding(t *testing.T) {
 			name: "weekly", json: `{"interval": 604800, "time": "07:15", "day_of_week": "Monday", "until": null}`,
 			want: Schedule{Interval: week, Time: "07:15", DayOfWeek: "Monday"}, set: true, active: true, period: 7 * 24 * time.Hour,
 			normalized: &NormalizedSchedule{IntervalSeconds: week, Time: "07:15", DayOfWeek: "Monday", Active: true},
-			str: "weekly on Monday at 07:15", v4: "604800",
+			str:        "weekly on Monday at 07:15", v4: "604800",
 			v8: `{"interval":604800,"time":"07:15","day_of_week":"Monday","until":null}`,
 		},
 		{
 			name: "every two weeks", json: `{"interval": 1209600, "time": "07:15", "day_of_week": "Friday", "until": null}`,
 			want: Schedule{Interval: 2 * week, Time: "07:15", DayOfWeek: "Friday"}, set: true, active: true, period: 14 * 24 * time.Hour,
 			normalized: &NormalizedSchedule{IntervalSeconds: 2 * week, Time: "07:15", DayOfWeek: "Friday", Active: true},
-			str: "every 2w on Friday at 07:15", v4: "1209600",
+			str:        "every 2w on Friday at 07:15", v4: "1209600",
 			v8: `{"interval":1209600,"time":"07:15","day_of_week":"Friday","until":null}`,
 		},
 		{
