@@ -495,8 +495,8 @@ func (l *linter) env(service, command string, env map[string]string, passThrough
 		}
 		if strings.HasPrefix(name, "REDASH_") {
 			msg := fmt.Sprintf("%s is not a setting of any Redash release", name)
-			if s := suggest(name, l.candidates()); s != "" {
-				msg += fmt.Sprintf("; did you mean %s?", s)
+			if s := suggest(name, l.candidates()); len(s) > 0 {
+				msg += fmt.Sprintf("; did you mean %s?", strings.Join(s, " or "))
 			}
 			emit(SeverityWarning, CodeUnknownSetting, msg)
 		}

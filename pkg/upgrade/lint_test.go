@@ -349,11 +349,12 @@ func TestCheckValue(t *testing.T) {
 
 func TestSuggest(t *testing.T) {
 	cands := []string{"REDASH_COOKIE_SECRET", "REDASH_DATABASE_URL", "REDASH_REDIS_URL", "REDASH_MAIL_PORT"}
-	assert.Equal(t, "REDASH_DATABASE_URL", suggest("REDASH_DATABSE_URL", cands))
-	assert.Equal(t, "REDASH_DATABASE_URL", suggest("REDASH_DTAABASE_URL", cands), "transposition counts once")
-	assert.Equal(t, "REDASH_REDIS_URL", suggest("REDASH_REDIS_ULR", cands))
-	assert.Equal(t, "", suggest("REDASH_SOMETHING_ELSE", cands))
-	assert.Equal(t, "", suggest("REDASH_X", cands))
+	assert.Equal(t, []string{"REDASH_DATABASE_URL"}, suggest("REDASH_DATABSE_URL", cands))
+	assert.Equal(t, []string{"REDASH_DATABASE_URL"}, suggest("REDASH_DTAABASE_URL", cands), "transposition counts once")
+	assert.Equal(t, []string{"REDASH_REDIS_URL"}, suggest("REDASH_REDIS_ULR", cands))
+	assert.Equal(t, []string{"REDASH_MAIL_USE_SSL", "REDASH_MAIL_USE_TLS"}, suggest("REDASH_MAIL_USE_TSL", []string{"REDASH_MAIL_USE_TLS", "REDASH_MAIL_USE_SSL", "REDASH_MAIL_PORT"}))
+	assert.Nil(t, suggest("REDASH_SOMETHING_ELSE", cands))
+	assert.Nil(t, suggest("REDASH_X", cands))
 	assert.Equal(t, 2, distance("abc", "cba"))
 	assert.Equal(t, 1, distance("ab", "ba"))
 	assert.Equal(t, 3, distance("", "abc"))

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -118,17 +119,23 @@ func distance(a, b string) int {
 	return d[len(ra)][len(rb)]
 }
 
-// suggest returns the candidate closest to name, if it is close enough to be a likely typo.
-func suggest(name string, candidates []string) string {
-	best, bestD := "", 0
+// suggest returns the candidates closest to name (all of them when several are equally
+// close, sorted), if they are close enough to be a likely typo.
+func suggest(name string, candidates []string) []string {
+	var best []string
+	bestD := -1
 	for _, c := range candidates {
 		d := distance(name, c)
-		if best == "" || d < bestD || (d == bestD && c < best) {
-			best, bestD = c, d
+		switch {
+		case bestD < 0 || d < bestD:
+			best, bestD = []string{c}, d
+		case d == bestD:
+			best = append(best, c)
 		}
 	}
-	if best == "" || bestD > 3 || bestD*5 > len(name) {
-		return ""
+	if bestD < 0 || bestD > 3 || bestD*5 > len(name) {
+		return nil
 	}
+	sort.Strings(best)
 	return best
 }
