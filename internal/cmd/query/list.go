@@ -236,7 +236,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	fl.searchLocal = opts.Search != "" && !serverSide
 	fl.tagsLocal = len(opts.Tags) > 0 && !serverSide
 
-	lo := &redash.QueryListOptions{Archived: opts.Archived}
+	lo := redash.QueryListOptions{Archived: opts.Archived}
 	if serverSide {
 		lo.Search = opts.Search
 		lo.Tags = opts.Tags

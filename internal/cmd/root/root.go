@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -113,7 +114,15 @@ func Run(args []string, ios *iostreams.IOStreams, env config.Env) int {
 
 // RunContext is Run with a caller's context.
 func RunContext(ctx context.Context, args []string, ios *iostreams.IOStreams, env config.Env) int {
+	return RunWithClock(ctx, args, ios, env, nil)
+}
+
+// RunWithClock is RunContext with an injected clock (tests); nil means time.Now.
+func RunWithClock(ctx context.Context, args []string, ios *iostreams.IOStreams, env config.Env, now func() time.Time) int {
 	f := factory.New(ios, env)
+	if now != nil {
+		f.Now = now
+	}
 	cmd := NewCmdRoot(f)
 	cmd.SetArgs(args)
 	cmd.SetIn(ios.In)

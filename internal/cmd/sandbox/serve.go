@@ -16,13 +16,13 @@ import (
 
 // ServeOptions are the inputs of `sandbox serve`.
 type ServeOptions struct {
-	IO       *iostreams.IOStreams
-	Addr     string
-	Version  string
-	Queries  int
-	Seed     int64
-	Latency  time.Duration
-	Org      string
+	IO      *iostreams.IOStreams
+	Addr    string
+	Version string
+	Queries int
+	Seed    int64
+	Latency time.Duration
+	Org     string
 	// Ready, when set, is called with the base URL once the server listens (tests).
 	Ready func(url string, srv *fakeredash.Server)
 }
