@@ -612,7 +612,7 @@ func TestAdmin(t *testing.T) {
 		f.routes["GET /status.json"] = func(w http.ResponseWriter, _ *http.Request) {
 			writeJSON(w, 200, map[string]any{"version": "10.1.0", "queries_count": 15000, "dashboards_count": "600",
 				"widgets_count": 2000, "redis_used_memory": 1024, "redis_used_memory_human": "1K", "workers": []any{},
-				"manager": map[string]any{"last_refresh_at": "1690000000.12", "queues": map[string]any{"queries": map[string]any{"size": 0}}},
+				"manager":          map[string]any{"last_refresh_at": "1690000000.12", "queues": map[string]any{"queries": map[string]any{"size": 0}}},
 				"database_metrics": map[string]any{"metrics": []any{[]any{"Redash DB Size", 100}}}})
 		}
 		c, _ := f.start()
