@@ -107,8 +107,9 @@ func addRun(opts *AddOptions) error {
 		}
 		p.APIKey = key
 	}
+	first := file.CurrentProfile == "" && len(file.Profiles) == 0
 	file.Profiles[opts.Name] = p
-	if opts.Use || file.Current() == "" {
+	if opts.Use || first {
 		file.CurrentProfile = opts.Name
 	}
 	if err := config.WriteFile(opts.ConfigPath, file); err != nil {

@@ -189,11 +189,8 @@ func (fl *filter) match(q *redash.Query) bool {
 // searchMatch approximates Redash's full-text search for servers that have
 // none (v4): every word must start a word of the id, name, description or SQL.
 func searchMatch(q *redash.Query, search string) bool {
-	text := strings.ToLower(strconv.Itoa(q.ID) + " " + q.Name + " " + q.Description + " " + q.SQL)
-	words := strings.FieldsFunc(text, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r > 127)
-	})
-	for _, term := range strings.Fields(strings.ToLower(search)) {
+	words := searchWords(strconv.Itoa(q.ID) + " " + q.Name + " " + q.Description + " " + q.SQL)
+	for _, term := range searchWords(search) {
 		found := false
 		for _, w := range words {
 			if strings.HasPrefix(w, term) {
@@ -206,6 +203,13 @@ func searchMatch(q *redash.Query, search string) bool {
 		}
 	}
 	return true
+}
+
+// searchWords splits text into lower-case words, dropping punctuation.
+func searchWords(text string) []string {
+	return strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r > 127)
+	})
 }
 
 func listRun(ctx context.Context, opts *ListOptions) error {
