@@ -206,29 +206,34 @@ type appGroup struct {
 }
 
 // brokerURL is where a service's jobs live: the Redis of RQ (RQ_REDIS_URL, then
-// REDASH_REDIS_URL) or the Celery broker (REDASH_CELERY_BROKER, then the Redis URL).
-func brokerURL(v *Version, s Service) string {
+// REDASH_REDIS_URL) or the Celery broker (REDASH_CELERY_BROKER, then the Redis URL). known is
+// false when no such variable has a value here (unset, passed through from the shell, or in
+// an env file that could not be read).
+func brokerURL(v *Version, s Service) (url string, known bool) {
 	names := []string{"RQ_REDIS_URL", "REDASH_REDIS_URL", "REDIS_URL"}
 	if v.JobSystem == JobSystemCelery {
 		names = []string{"REDASH_CELERY_BROKER", "REDASH_REDIS_URL", "REDIS_URL"}
 	}
 	for _, n := range names {
 		if u := s.Env[n]; u != "" {
-			return u
-		}
-		if slices.Contains(s.PassThrough, n) {
-			return "$" + n
+			return u, true
 		}
 	}
-	return "redis://localhost:6379/0"
+	return "", false
 }
 
 // groupByBroker splits the Redash services into installations: services sharing a queue
-// broker work on the same queues.
+// broker work on the same queues. A service whose broker is unknown joins the installation
+// whose services' names share the longest prefix with its own (the first one on a tie).
 func groupByBroker(v *Version, services []Service) []appGroup {
 	var groups []appGroup
+	var unknown []Service
 	for _, s := range services {
-		key := brokerURL(v, s)
+		key, known := brokerURL(v, s)
+		if !known {
+			unknown = append(unknown, s)
+			continue
+		}
 		i := slices.IndexFunc(groups, func(g appGroup) bool { return g.key == key })
 		if i < 0 {
 			groups = append(groups, appGroup{key: key})
@@ -236,16 +241,36 @@ func groupByBroker(v *Version, services []Service) []appGroup {
 		}
 		groups[i].services = append(groups[i].services, s)
 	}
+	if len(groups) == 0 {
+		groups = append(groups, appGroup{key: "redis://localhost:6379/0"})
+	}
+	for _, s := range unknown {
+		best, bestLen := 0, -1
+		for i, g := range groups {
+			for _, m := range g.services {
+				if n := len(commonPrefix([]string{s.Name, m.Name})); n > bestLen {
+					best, bestLen = i, n
+				}
+			}
+		}
+		groups[best].services = append(groups[best].services, s)
+	}
+	order := map[string]int{}
+	for i, s := range services {
+		order[s.Name] = i
+	}
 	for i := range groups {
+		g := &groups[i]
+		sort.SliceStable(g.services, func(a, b int) bool { return order[g.services[a].Name] < order[g.services[b].Name] })
 		var names []string
-		for _, s := range groups[i].services {
+		for _, s := range g.services {
 			names = append(names, s.Name)
 		}
 		label := strings.TrimRight(commonPrefix(names), "_-.")
 		if len(names) < 2 || label == "" {
-			label = groups[i].key
+			label = g.key
 		}
-		groups[i].label = label
+		g.label = label
 	}
 	return groups
 }
