@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -41,7 +42,7 @@ func (d *dialect) staticQueryPath(name string) bool {
 
 // queryIDInPath returns the <query_id> URL variable, if the route has one.
 func (s *Server) queryIDInPath(seg []string) string {
-	if len(seg) >= 3 && seg[0] == "api" && seg[1] == "queries" && !s.d.staticQueryPath(seg[2]) {
+	if len(seg) >= 3 && seg[0] == "api" && seg[1] == "queries" && seg[2] != "" && !s.d.staticQueryPath(seg[2]) {
 		return seg[2]
 	}
 	return ""
@@ -219,8 +220,8 @@ func (x *rctx) dispatch() {
 			return
 		}
 	}
-	if len(seg) < 2 || seg[0] != "api" {
-		x.unknown()
+	if len(seg) < 2 || seg[0] != "api" || slices.Contains(seg, "") {
+		x.unknown() // no route has empty segments: "/api/queries/" is the SPA
 		return
 	}
 	n := len(seg)
@@ -305,6 +306,10 @@ func (x *rctx) dispatchQueryKey() {
 	seg, m := x.seg, x.method()
 	n := len(seg)
 	qid := seg[2]
+	if slices.Contains(seg, "") {
+		x.unknown()
+		return
+	}
 	switch {
 	case n == 3 && m == http.MethodGet:
 		x.getQuery(qid)
