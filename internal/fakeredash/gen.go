@@ -85,6 +85,8 @@ type gen struct {
 	ds   map[int]*DataSource
 	// normalized SQL already used, to keep accidental duplicates out
 	seenSQL map[string]bool
+	// visualization id -> creation time, for widget times
+	vizCreated map[int]time.Time
 }
 
 func (g *gen) intn(n int) int {
@@ -797,7 +799,11 @@ func (g *gen) genDashboards() {
 	// Pools of visualizations: used (live) queries, and unused ones (only
 	// allowed on archived dashboards, so they stay unused).
 	var usedViz, unusedViz []Visualization
+	g.vizCreated = map[int]time.Time{}
 	for _, q := range g.out.queries {
+		for _, v := range q.Visualizations {
+			g.vizCreated[v.ID] = v.CreatedAt
+		}
 		p := g.plan[q.ID]
 		switch {
 		case p.used && !q.IsArchived:
@@ -835,8 +841,7 @@ func (g *gen) genDashboards() {
 		nw := 1 + g.intn(8)
 		row := 0
 		for k := 0; k < nw; k++ {
-			w := Widget{ID: widgetID, DashboardID: id, Width: 1, CreatedAt: g.between(created, db.UpdatedAt.Add(time.Second))}
-			w.UpdatedAt = w.CreatedAt
+			w := Widget{ID: widgetID, DashboardID: id, Width: 1}
 			widgetID++
 			col := 3 * (k % 2)
 			sizeY := 8
@@ -848,6 +853,19 @@ func (g *gen) genDashboards() {
 				w.VisualizationID = pick(g, unusedViz).ID
 			default:
 				w.VisualizationID = pick(g, usedViz).ID
+			}
+			// A widget is newer than its dashboard and its visualization.
+			from := created
+			if w.VisualizationID != 0 {
+				from = maxTime(from, g.vizCreated[w.VisualizationID])
+			}
+			w.CreatedAt = g.between(from, maxTime(from, db.UpdatedAt).Add(time.Hour))
+			if w.CreatedAt.After(g.now) {
+				w.CreatedAt = g.now.Add(-time.Minute)
+			}
+			w.UpdatedAt = w.CreatedAt
+			if w.UpdatedAt.After(db.UpdatedAt) {
+				db.UpdatedAt = w.UpdatedAt
 			}
 			w.Options = json.RawMessage(fmt.Sprintf(`{"isHidden":false,"position":{"autoHeight":false,"sizeX":3,"sizeY":%d,"minSizeX":1,"maxSizeX":6,"minSizeY":1,"maxSizeY":1000,"col":%d,"row":%d},"parameterMappings":{}}`, sizeY, col, row))
 			if k%2 == 1 {
