@@ -29,6 +29,9 @@ var catalogJSON []byte
 //go:embed data/curated.yaml
 var curatedYAML []byte
 
+//go:embed data/query_runners.json
+var queryRunnersJSON []byte
+
 // Job systems.
 const (
 	JobSystemCelery = "celery"
@@ -70,6 +73,8 @@ type Version struct {
 	SetupEnvVars []string `json:"setup_env_vars,omitempty" yaml:"setup_env_vars,omitempty"`
 	// Notes are the upgrade notes for this release, each citing its source.
 	Notes []string `json:"notes" yaml:"notes"`
+	// DataSourceTypes lists the query runners the release ships, sorted by type.
+	DataSourceTypes []DataSourceType `json:"data_source_types" yaml:"data_source_types"`
 
 	index    int
 	settings map[string]Setting
@@ -99,6 +104,29 @@ type ReferenceService struct {
 	EnvFile string            `json:"env_file,omitempty" yaml:"env_file,omitempty"`
 	// Consumes lists the queues the service executes jobs from in its own release.
 	Consumes []string `json:"consumes,omitempty" yaml:"consumes,omitempty"`
+}
+
+// DataSourceType is a query runner: the type string data sources store, the module under
+// redash.query_runner that provides it, and whether the module is in default_query_runners
+// (otherwise it must be added with REDASH_ADDITIONAL_QUERY_RUNNERS).
+type DataSourceType struct {
+	Type    string `json:"type" yaml:"type"`
+	Module  string `json:"module" yaml:"module"`
+	Default bool   `json:"default" yaml:"default"`
+}
+
+// DataSourceType returns the query runner of type t in v.
+func (v *Version) DataSourceType(t string) (DataSourceType, bool) {
+	i := slices.IndexFunc(v.DataSourceTypes, func(d DataSourceType) bool { return d.Type == t })
+	if i < 0 {
+		return DataSourceType{}, false
+	}
+	return v.DataSourceTypes[i], true
+}
+
+// hasRunnerModule reports whether redash.query_runner.<module> exists in v.
+func (v *Version) hasRunnerModule(module string) bool {
+	return slices.ContainsFunc(v.DataSourceTypes, func(d DataSourceType) bool { return d.Module == module })
 }
 
 // Migration is a database migration added by a release.
@@ -262,8 +290,40 @@ type fileSpan struct {
 }
 
 var loadCatalog = sync.OnceValues(func() (*catalog, error) {
-	return decodeCatalog(catalogJSON, curatedYAML)
+	c, err := decodeCatalog(catalogJSON, curatedYAML)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.addQueryRunners(queryRunnersJSON); err != nil {
+		return nil, err
+	}
+	return c, nil
 })
+
+// addQueryRunners decodes data/query_runners.json into each release.
+func (c *catalog) addQueryRunners(raw []byte) error {
+	var f struct {
+		Versions map[string]map[string]struct {
+			Module  string `json:"module"`
+			Default bool   `json:"default"`
+		} `json:"versions"`
+	}
+	if err := json.Unmarshal(raw, &f); err != nil {
+		return fmt.Errorf("decode query_runners.json: %w", err)
+	}
+	for _, v := range c.versions {
+		runners, ok := f.Versions[v.Tag]
+		if !ok {
+			return fmt.Errorf("query_runners.json: no entry for %s", v.Tag)
+		}
+		v.DataSourceTypes = make([]DataSourceType, 0, len(runners))
+		for t, r := range runners {
+			v.DataSourceTypes = append(v.DataSourceTypes, DataSourceType{Type: t, Module: r.Module, Default: r.Default})
+		}
+		sort.Slice(v.DataSourceTypes, func(i, j int) bool { return v.DataSourceTypes[i].Type < v.DataSourceTypes[j].Type })
+	}
+	return nil
+}
 
 // mustCatalog returns the embedded catalog. The data is compiled in and checked by the tests,
 // so a decoding failure is a build defect.

@@ -215,6 +215,33 @@ func TestEmbeddedFacts(t *testing.T) {
 		assert.Equal(t, "json", lookup(t, "v5.0.2").BooleanParser)
 		assert.Equal(t, "strict", lookup(t, "v6.0.0-beta").BooleanParser)
 	})
+	t.Run("data source types", func(t *testing.T) {
+		// redash/settings/__init__.py@v10.1.0 default_query_runners lists "redash.query_runner.pg"
+		// and "redash.query_runner.mapd"; redash/query_runner/pg.py@v10.1.0 type() returns "pg",
+		// "redshift", "redshift_iam" and "cockroach".
+		v10 := lookup(t, "v10.1.0")
+		for _, ty := range []string{"pg", "redshift", "redshift_iam", "cockroach"} {
+			d, ok := v10.DataSourceType(ty)
+			require.True(t, ok, ty)
+			assert.Equal(t, DataSourceType{Type: ty, Module: "pg", Default: true}, d)
+		}
+		d, ok := v10.DataSourceType("mapd")
+		require.True(t, ok)
+		assert.True(t, d.Default)
+		// redash/query_runner/mapd.py does not exist at v25.1.0 (removed by #6122).
+		_, ok = lookup(t, "v25.1.0").DataSourceType("mapd")
+		assert.False(t, ok)
+		// redash/query_runner/big_query.py@v6.0.0 registers BigQueryGCE (type "bigquery_gce");
+		// at v7.0.0 it lives in big_query_gce.py, which default_query_runners does not list.
+		d, _ = lookup(t, "v6.0.0").DataSourceType("bigquery_gce")
+		assert.Equal(t, DataSourceType{Type: "bigquery_gce", Module: "big_query", Default: true}, d)
+		d, _ = lookup(t, "v7.0.0").DataSourceType("bigquery_gce")
+		assert.Equal(t, DataSourceType{Type: "bigquery_gce", Module: "big_query_gce", Default: false}, d)
+		// redash/query_runner/yandex_metrica.py@v6.0.0 keeps the type "yandex_metrika" ("written
+		// with a k for backward-compatibility. See #2874").
+		_, ok = lookup(t, "v6.0.0").DataSourceType("yandex_metrika")
+		assert.True(t, ok)
+	})
 	t.Run("RQ settings of v9", func(t *testing.T) {
 		// redash/settings/__init__.py@v9.0.0-beta line 45: RQ_REDIS_URL = os.environ.get("RQ_REDIS_URL", _REDIS_URL);
 		// lines 79-80: REDASH_ENFORCE_PRIVATE_IP_BLOCK parsed with parse_boolean, default "true".

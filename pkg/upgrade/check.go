@@ -19,6 +19,11 @@ const (
 	CodeMultiOrg = "multi-org"
 	// CodeQueueBacklog: jobs waiting in a queue.
 	CodeQueueBacklog = "queue-backlog"
+	// CodeDataSourceTypeRemoved: data sources of a type the target does not ship.
+	CodeDataSourceTypeRemoved = "data-source-type-removed"
+	// CodeDataSourceTypeDisabled: data sources of a type the target ships but does not enable
+	// by default.
+	CodeDataSourceTypeDisabled = "data-source-type-disabled"
 )
 
 // DefaultBacklogThreshold is the queue length from which CheckLive reports a backlog.
@@ -42,6 +47,8 @@ type LiveState struct {
 	// Workers lists the live workers and the queues each listens to; leave it nil when
 	// unknown.
 	Workers []LiveWorker `json:"workers,omitempty" yaml:"workers,omitempty"`
+	// DataSourceTypes counts the instance's data sources by type.
+	DataSourceTypes map[string]int `json:"data_source_types,omitempty" yaml:"data_source_types,omitempty"`
 	// BacklogThreshold overrides DefaultBacklogThreshold when positive.
 	BacklogThreshold int `json:"backlog_threshold,omitempty" yaml:"backlog_threshold,omitempty"`
 }
@@ -54,7 +61,7 @@ type LiveWorker struct {
 
 // CheckLive reports what will matter when the instance described by s moves to target (as
 // Resolve accepts it): schedule shapes the target handles badly, multi-org, queue backlogs and
-// queues no live worker consumes. Combine it with Diff(s.Version, target) for the release
+// queues no live worker consumes, data source types the target drops. Combine it with Diff(s.Version, target) for the release
 // differences.
 func CheckLive(s LiveState, target string) ([]Finding, error) {
 	to, err := Lookup(target)
@@ -100,6 +107,22 @@ func CheckLive(s LiveState, target string) ([]Finding, error) {
 		case n >= threshold:
 			add(SeverityWarning, CodeQueueBacklog,
 				fmt.Sprintf("queue `%s` holds %d jobs: let it drain before stopping the workers", q, n))
+		}
+	}
+	for _, t := range slices.Sorted(maps.Keys(s.DataSourceTypes)) {
+		n := s.DataSourceTypes[t]
+		if n == 0 {
+			continue
+		}
+		_, wasKnown := cur.DataSourceType(t)
+		d, ok := to.DataSourceType(t)
+		switch {
+		case !ok && wasKnown:
+			add(SeverityError, CodeDataSourceTypeRemoved,
+				fmt.Sprintf("%d data sources of type `%s`: %s has no query runner for it, so they stop working", n, t, to.Tag))
+		case ok && !d.Default:
+			add(SeverityWarning, CodeDataSourceTypeDisabled,
+				fmt.Sprintf("%d data sources of type `%s`: %s does not enable it by default; add redash.query_runner.%s to REDASH_ADDITIONAL_QUERY_RUNNERS", n, t, to.Tag, d.Module))
 		}
 	}
 	if s.Workers != nil {

@@ -44,6 +44,8 @@ type DiffReport struct {
 	Services []ServiceLayout `json:"services" yaml:"services"`
 	// ServiceChanges compares the reference layouts of From and To.
 	ServiceChanges []ServiceChange `json:"service_changes" yaml:"service_changes"`
+	// DataSourceTypes lists the query runners whose availability differs.
+	DataSourceTypes []DataSourceTypeChange `json:"data_source_types" yaml:"data_source_types"`
 	// Migrations are the database migrations added by the crossed releases.
 	Migrations []Migration   `json:"migrations" yaml:"migrations"`
 	Actions    []Action      `json:"actions" yaml:"actions"`
@@ -94,6 +96,56 @@ type EntrypointChange struct {
 	// Old and New are the defaults; nil when the variable is not read.
 	Old *string `json:"old,omitempty" yaml:"old,omitempty"`
 	New *string `json:"new,omitempty" yaml:"new,omitempty"`
+}
+
+// Availability of a query runner in a release.
+const (
+	RunnerDefault   = "default"   // in default_query_runners
+	RunnerAvailable = "available" // shipped, enabled only through REDASH_ADDITIONAL_QUERY_RUNNERS
+	RunnerAbsent    = "absent"    // not shipped
+)
+
+// DataSourceTypeChange is a query runner whose availability differs between the releases.
+type DataSourceTypeChange struct {
+	Type   string `json:"type" yaml:"type"`
+	Module string `json:"module" yaml:"module"`
+	From   string `json:"from" yaml:"from"`
+	To     string `json:"to" yaml:"to"`
+}
+
+func runnerState(v *Version, t string) (state, module string) {
+	d, ok := v.DataSourceType(t)
+	switch {
+	case !ok:
+		return RunnerAbsent, ""
+	case d.Default:
+		return RunnerDefault, d.Module
+	}
+	return RunnerAvailable, d.Module
+}
+
+func diffDataSourceTypes(a, b *Version) []DataSourceTypeChange {
+	out := []DataSourceTypeChange{}
+	types := map[string]bool{}
+	for _, d := range a.DataSourceTypes {
+		types[d.Type] = true
+	}
+	for _, d := range b.DataSourceTypes {
+		types[d.Type] = true
+	}
+	for _, t := range slices.Sorted(maps.Keys(types)) {
+		sa, ma := runnerState(a, t)
+		sb, mb := runnerState(b, t)
+		if sa == sb {
+			continue
+		}
+		module := mb
+		if module == "" {
+			module = ma
+		}
+		out = append(out, DataSourceTypeChange{Type: t, Module: module, From: sa, To: sb})
+	}
+	return out
 }
 
 // JobMove is a job that goes to a different queue (or to none, when it no longer exists).
@@ -186,6 +238,7 @@ func Diff(from, to string) (*DiffReport, error) {
 		SettingsRenamed: []Rename{}, SettingsChanged: []SettingChange{}, QueuesAdded: []string{},
 		QueuesRemoved: []string{}, JobsMoved: []JobMove{}, Entrypoint: []EntrypointChange{}, ServiceChanges: []ServiceChange{},
 		Migrations: []Migration{}, Actions: []Action{}, Pitfalls: []Pitfall{}, Notes: []ReleaseNote{},
+		DataSourceTypes: []DataSourceTypeChange{},
 	}
 	older, newer := a, b
 	switch {
@@ -209,6 +262,7 @@ func Diff(from, to string) (*DiffReport, error) {
 	diffSettings(r, a, b)
 	diffQueues(r, a, b)
 	r.Entrypoint = diffEntrypoint(a, b)
+	r.DataSourceTypes = diffDataSourceTypes(a, b)
 	r.Services = layout(b)
 	r.ServiceChanges = diffLayouts(a, b)
 	r.Actions = actions(c, r, a, b)
@@ -560,6 +614,28 @@ func actions(c *catalog, r *DiffReport, a, b *Version) []Action {
 	if names := removedServerSettings(r); len(names) > 0 {
 		add(PhaseSettings, false, "Remove settings the target no longer reads",
 			fmt.Sprintf("%s ignores %s.", b.Tag, strings.Join(names, ", ")))
+	}
+
+	var gone, disabled []string
+	var modules []string
+	for _, d := range r.DataSourceTypes {
+		switch {
+		case d.To == RunnerAbsent:
+			gone = append(gone, d.Type)
+		case d.From == RunnerDefault && d.To == RunnerAvailable:
+			disabled = append(disabled, d.Type)
+			if m := "redash.query_runner." + d.Module; !slices.Contains(modules, m) {
+				modules = append(modules, m)
+			}
+		}
+	}
+	if len(gone) > 0 {
+		add(PhaseSettings, false, "Move or drop data sources whose type the target does not ship",
+			fmt.Sprintf("%s has no query runner for %s; data sources of these types stop working (redashctl upgrade check counts them).", b.Tag, strings.Join(gone, ", ")))
+	}
+	if len(disabled) > 0 {
+		add(PhaseSettings, false, "Enable query runners that are no longer on by default",
+			fmt.Sprintf("If you use %s, add %s to REDASH_ADDITIONAL_QUERY_RUNNERS.", strings.Join(disabled, ", "), strings.Join(modules, ",")))
 	}
 
 	out = append(out, layoutActions(a, b)...)

@@ -174,6 +174,9 @@ func TestDiffBoundaries(t *testing.T) {
 			assert.Contains(t, pitfallIDs(r.Pitfalls), "v25-scheduled-stop")
 			assert.NotContains(t, pitfallIDs(r.Pitfalls), "rq-scheduler-restarts")
 			assert.Contains(t, actionTitles(r.Actions, true), "Point every Redash service at the 25.1.0 image")
+			assert.Contains(t, r.DataSourceTypes, DataSourceTypeChange{Type: "mapd", Module: "mapd", From: RunnerDefault, To: RunnerAbsent})
+			assert.Contains(t, r.DataSourceTypes, DataSourceTypeChange{Type: "oracle", Module: "oracle", From: RunnerAvailable, To: RunnerDefault})
+			assert.Contains(t, actionTitles(r.Actions, false), "Move or drop data sources whose type the target does not ship")
 		}},
 		{"v10.0 to v10.1: the cookie secret becomes mandatory", "v10.0.0", "v10.1.0", func(t *testing.T, r *DiffReport) {
 			assert.Equal(t, []SettingChange{{Name: "REDASH_COOKIE_SECRET", Field: "default", Old: str("c292a0a3aa32397cdb050e233733900f"), New: nil}}, r.SettingsChanged)

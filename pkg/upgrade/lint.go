@@ -53,6 +53,9 @@ const (
 	CodeMissingSetting = "missing-setting"
 	// CodeEnvFileMissing: an env_file could not be read, so its settings were not checked.
 	CodeEnvFileMissing = "env-file-missing"
+	// CodeUnknownQueryRunner: a redash.query_runner module the target does not ship is
+	// enabled.
+	CodeUnknownQueryRunner = "unknown-query-runner"
 )
 
 // Finding is one problem Lint or CheckLive found.
@@ -120,6 +123,7 @@ func Lint(d Deployment, target string) ([]Finding, error) {
 	l := &linter{c: mustCatalog(), v: v}
 	if len(d.Services) == 0 {
 		l.env("", "", d.Env, nil, d.EnvSources, Source{})
+		l.queryRunners("", d.Env, d.EnvSources, Source{})
 		l.required("", d.Env, nil)
 		return l.result(), nil
 	}
@@ -266,11 +270,14 @@ func groupByBroker(v *Version, services []Service) []appGroup {
 		for _, s := range g.services {
 			names = append(names, s.Name)
 		}
-		label := strings.TrimRight(commonPrefix(names), "_-.")
-		if len(names) < 2 || label == "" {
-			label = g.key
+		// Name the installation by the prefix its service names share, up to a separator
+		// ("sales" for sales_server and sales_scheduler), else by its Redis URL.
+		g.label = g.key
+		if p := commonPrefix(names); len(names) > 1 {
+			if i := strings.LastIndexAny(p, "_-."); i > 0 {
+				g.label = p[:i]
+			}
 		}
-		g.label = label
 	}
 	return groups
 }
@@ -350,6 +357,7 @@ func (l *linter) service(s Service) {
 		command = "-" // an unknown command reads no entrypoint variable
 	}
 	l.env(s.Name, command, s.Env, s.PassThrough, s.EnvSources, where)
+	l.queryRunners(s.Name, s.Env, s.EnvSources, where)
 	if len(s.MissingEnvFiles) == 0 && run.Known && !strings.HasSuffix(run.Command, "healthcheck") {
 		l.required(s.Name, s.Env, s.PassThrough)
 	}
@@ -524,6 +532,39 @@ func (l *linter) env(service, command string, env map[string]string, passThrough
 				msg += fmt.Sprintf("; did you mean %s?", strings.Join(s, " or "))
 			}
 			emit(SeverityWarning, CodeUnknownSetting, msg)
+		}
+	}
+}
+
+// queryRunners checks the query runner modules a service enables: redash/__init__.py imports
+// each one at start-up (import_query_runners), so a module the target does not ship stops
+// every process.
+func (l *linter) queryRunners(service string, env map[string]string, sources map[string]Source, where Source) {
+	disabled := map[string]bool{}
+	for _, m := range strings.Split(env["REDASH_DISABLED_QUERY_RUNNERS"], ",") {
+		disabled[m] = true
+	}
+	for _, name := range []string{"REDASH_ENABLED_QUERY_RUNNERS", "REDASH_ADDITIONAL_QUERY_RUNNERS"} {
+		value, ok := env[name]
+		if !ok {
+			continue
+		}
+		src, ok := sources[name]
+		if !ok {
+			src = where
+		}
+		for _, m := range strings.Split(value, ",") {
+			if m != strings.TrimSpace(m) {
+				l.add(Finding{Severity: SeverityError, Service: service, Code: CodeUnknownQueryRunner, File: src.File, Line: src.Line,
+					Message: fmt.Sprintf("%s lists %q: Redash does not strip the items (array_from_string), so importing it fails at start-up", name, m)})
+				continue
+			}
+			module, isRedash := strings.CutPrefix(m, "redash.query_runner.")
+			if !isRedash || disabled[m] || l.v.hasRunnerModule(module) {
+				continue
+			}
+			l.add(Finding{Severity: SeverityError, Service: service, Code: CodeUnknownQueryRunner, File: src.File, Line: src.Line,
+				Message: fmt.Sprintf("%s lists %s, which %s does not ship: every process fails at start-up importing it", name, m, l.v.Tag)})
 		}
 	}
 }

@@ -307,6 +307,46 @@ func TestLintTwoApps(t *testing.T) {
 	}, fs)
 }
 
+func TestLintQueryRunners(t *testing.T) {
+	env := baseEnv(map[string]string{
+		"REDASH_ADDITIONAL_QUERY_RUNNERS": "redash.query_runner.oracle, redash.query_runner.mssql,,redash.query_runner.mapd,mycompany.runners.x",
+		"REDASH_DISABLED_QUERY_RUNNERS":   "redash.query_runner.qubole",
+		"REDASH_ENABLED_QUERY_RUNNERS":    "redash.query_runner.pg,redash.query_runner.qubole",
+	})
+	fs, err := Lint(Deployment{Env: env, EnvSources: map[string]Source{"REDASH_ADDITIONAL_QUERY_RUNNERS": {File: "env", Line: 3}}}, "v25.1.0")
+	require.NoError(t, err)
+	assert.Equal(t, []Finding{
+		{Severity: "error", File: "env", Line: 3, Code: CodeUnknownQueryRunner, Message: `REDASH_ADDITIONAL_QUERY_RUNNERS lists " redash.query_runner.mssql": Redash does not strip the items (array_from_string), so importing it fails at start-up`},
+		{Severity: "error", File: "env", Line: 3, Code: CodeUnknownQueryRunner, Message: "REDASH_ADDITIONAL_QUERY_RUNNERS lists redash.query_runner.mapd, which v25.1.0 does not ship: every process fails at start-up importing it"},
+	}, fs)
+	fs, err = Lint(Deployment{Env: map[string]string{"REDASH_ADDITIONAL_QUERY_RUNNERS": "redash.query_runner.mapd"}}, "v10.1.0")
+	require.NoError(t, err)
+	for _, f := range fs {
+		assert.NotEqual(t, CodeUnknownQueryRunner, f.Code)
+	}
+}
+
+func TestLintUnknownBrokerJoinsByName(t *testing.T) {
+	d := Deployment{Services: []Service{
+		rq("a_server", nil, map[string]string{"REDASH_REDIS_URL": "redis://redis:6379/0"}),
+		rq("a_scheduler", []string{"scheduler"}, map[string]string{"REDASH_REDIS_URL": "redis://redis:6379/0"}),
+		rq("b_server", nil, map[string]string{"REDASH_REDIS_URL": "redis://redis:6379/1"}),
+		rq("b_scheduler", []string{"scheduler"}, map[string]string{"REDASH_REDIS_URL": "redis://redis:6379/1"}),
+		{Name: "a_worker", Image: "redash/redash:10.1.0.b50633", Command: []string{"worker"}, MissingEnvFiles: []string{"a.env"}},
+	}}
+	fs, err := Lint(d, "10.1.0")
+	require.NoError(t, err)
+	var apps []string
+	for _, f := range fs {
+		if f.Code == CodeQueueUnconsumed {
+			apps = append(apps, f.App)
+		}
+	}
+	// a_worker has no Redis URL here (its env file is missing): it joins app "a", which is
+	// covered, while app "b" has no worker at all.
+	assert.Equal(t, []string{"b", "b", "b", "b", "b", "b"}, apps)
+}
+
 func TestLintUnknownTarget(t *testing.T) {
 	_, err := Lint(Deployment{}, "11.0")
 	require.Error(t, err)
@@ -403,6 +443,20 @@ func TestCheckLive(t *testing.T) {
 			{Severity: "warning", Code: CodeQueueBacklog, Message: "queue `queries` holds 250 jobs: let it drain before stopping the workers"},
 			{Severity: "warning", Code: CodeVersionApproximate, Message: "version 24.04.0-dev is not in the catalog: compared as v10.1.0, the nearest older release"},
 			{Severity: "warning", Code: CodeWeeklySchedules, Message: "1 scheduled queries run weekly; v25.8.0 is reported not to queue weekly schedules (getredash/redash#5069, getredash/redash#6806): check them after the upgrade"},
+		}, fs)
+	})
+	t.Run("data source types", func(t *testing.T) {
+		fs, err := CheckLive(LiveState{Version: "10.1.0", DataSourceTypes: map[string]int{
+			"pg": 4, "mapd": 2, "qubole": 0, "my_custom_runner": 1,
+		}}, "25.1")
+		require.NoError(t, err)
+		assert.Equal(t, []Finding{
+			{Severity: "error", Code: CodeDataSourceTypeRemoved, Message: "2 data sources of type `mapd`: v25.1.0 has no query runner for it, so they stop working"},
+		}, fs)
+		fs, err = CheckLive(LiveState{Version: "6.0.0", DataSourceTypes: map[string]int{"bigquery_gce": 1}}, "7")
+		require.NoError(t, err)
+		assert.Equal(t, []Finding{
+			{Severity: "warning", Code: CodeDataSourceTypeDisabled, Message: "1 data sources of type `bigquery_gce`: v7.0.0 does not enable it by default; add redash.query_runner.big_query_gce to REDASH_ADDITIONAL_QUERY_RUNNERS"},
 		}, fs)
 	})
 	t.Run("healthy v10 instance staying on v10", func(t *testing.T) {

@@ -137,6 +137,14 @@ func (r *DiffReport) Markdown() string {
 		p("\n")
 	}
 
+	if len(r.DataSourceTypes) > 0 {
+		p("## Data source types\n\n| Type | Module | %s | %s |\n|---|---|---|---|\n", r.From, r.To)
+		for _, d := range r.DataSourceTypes {
+			p("| %s | %s | %s | %s |\n", code(d.Type), code(d.Module), d.From, d.To)
+		}
+		p("\n")
+	}
+
 	if len(r.Migrations) > 0 {
 		p("## Database migrations (%d)\n\n", len(r.Migrations))
 		for _, m := range r.Migrations {
