@@ -35,7 +35,9 @@ func (f *flexTime) UnmarshalJSON(b []byte) error {
 	}
 	if b[0] == '"' {
 		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
+		if len(b) >= 2 && b[len(b)-1] == '"' && bytes.IndexByte(b, '\\') < 0 {
+			s = string(b[1 : len(b)-1]) // datetimes never need unescaping
+		} else if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
 		t, err := parseTime(s)

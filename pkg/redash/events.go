@@ -30,7 +30,7 @@ func (s *EventsService) List(ctx context.Context, opts ListOptions) (*Page[Event
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
-	p, err := getPage[Event](ctx, s.client, "api/events", page.values())
+	p, err := getPageOf(ctx, s.client, "api/events", page.values(), (*eventWire).event)
 	if err != nil {
 		return nil, fmt.Errorf("list events (page %d): %w", page.Page, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -48,32 +49,74 @@ type Query struct {
 	Visualizations []Visualization
 }
 
+// queryWire is a query as Redash sends it. Field types are the plain ones
+// where every version agrees (null leaves a Go string or bool untouched), so
+// that decoding a 250-row page stays a single pass.
 type queryWire struct {
-	ID                int             `json:"id"`
-	Name              nullString      `json:"name"`
-	Description       nullString      `json:"description"`
-	Query             nullString      `json:"query"`
-	QueryHash         nullString      `json:"query_hash"`
-	Schedule          Schedule        `json:"schedule"`
-	APIKey            nullString      `json:"api_key"`
-	IsArchived        flexBool        `json:"is_archived"`
-	IsDraft           flexBool        `json:"is_draft"`
-	IsSafe            flexBool        `json:"is_safe"`
-	IsFavorite        flexBool        `json:"is_favorite"`
-	CreatedAt         flexTime        `json:"created_at"`
-	UpdatedAt         flexTime        `json:"updated_at"`
-	RetrievedAt       flexTime        `json:"retrieved_at"`
-	Runtime           *float64        `json:"runtime"`
-	DataSourceID      flexInt         `json:"data_source_id"`
-	LatestQueryDataID flexInt         `json:"latest_query_data_id"`
-	Options           QueryOptions    `json:"options"`
-	Version           flexInt         `json:"version"`
-	Tags              []string        `json:"tags"`
-	User              *User           `json:"user"`
-	UserID            flexInt         `json:"user_id"`
-	LastModifiedByID  flexInt         `json:"last_modified_by_id"`
-	LastModifiedBy    *User           `json:"last_modified_by"`
-	Visualizations    []Visualization `json:"visualizations"`
+	ID                int               `json:"id"`
+	Name              string            `json:"name"`
+	Description       string            `json:"description"`
+	Query             string            `json:"query"`
+	QueryHash         string            `json:"query_hash"`
+	Schedule          Schedule          `json:"schedule"`
+	APIKey            string            `json:"api_key"`
+	IsArchived        bool              `json:"is_archived"`
+	IsDraft           bool              `json:"is_draft"`
+	IsSafe            bool              `json:"is_safe"`
+	IsFavorite        bool              `json:"is_favorite"`
+	CreatedAt         flexTime          `json:"created_at"`
+	UpdatedAt         flexTime          `json:"updated_at"`
+	RetrievedAt       flexTime          `json:"retrieved_at"`
+	Runtime           *float64          `json:"runtime"`
+	DataSourceID      *int              `json:"data_source_id"`
+	LatestQueryDataID *int              `json:"latest_query_data_id"`
+	Options           QueryOptions      `json:"options"`
+	Version           int               `json:"version"`
+	Tags              []string          `json:"tags"`
+	User              *userWire         `json:"user"`
+	UserID            int               `json:"user_id"`
+	LastModifiedByID  *int              `json:"last_modified_by_id"`
+	LastModifiedBy    *struct{ ID int } `json:"last_modified_by"`
+	Visualizations    []Visualization   `json:"visualizations"`
+}
+
+func (w *queryWire) query() Query {
+	q := Query{
+		ID:                w.ID,
+		Name:              w.Name,
+		Description:       w.Description,
+		SQL:               w.Query,
+		QueryHash:         w.QueryHash,
+		Schedule:          w.Schedule,
+		APIKey:            w.APIKey,
+		IsArchived:        w.IsArchived,
+		IsDraft:           w.IsDraft,
+		IsSafe:            w.IsSafe,
+		IsFavorite:        w.IsFavorite,
+		CreatedAt:         w.CreatedAt.t,
+		UpdatedAt:         w.UpdatedAt.t,
+		RetrievedAt:       w.RetrievedAt.ptr(),
+		Runtime:           w.Runtime,
+		DataSourceID:      w.DataSourceID,
+		LatestQueryDataID: w.LatestQueryDataID,
+		Options:           w.Options,
+		Version:           w.Version,
+		Tags:              w.Tags,
+		UserID:            w.UserID,
+		Visualizations:    w.Visualizations,
+	}
+	if w.User != nil {
+		q.User = w.User.user()
+		if q.UserID == 0 {
+			q.UserID = q.User.ID
+		}
+	}
+	if w.LastModifiedByID != nil {
+		q.LastModifiedByID = *w.LastModifiedByID
+	} else if w.LastModifiedBy != nil {
+		q.LastModifiedByID = w.LastModifiedBy.ID
+	}
+	return q
 }
 
 // UnmarshalJSON decodes a query object of any version.
@@ -82,40 +125,7 @@ func (q *Query) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return fmt.Errorf("decode query: %w", err)
 	}
-	*q = Query{
-		ID:                w.ID,
-		Name:              string(w.Name),
-		Description:       string(w.Description),
-		SQL:               string(w.Query),
-		QueryHash:         string(w.QueryHash),
-		Schedule:          w.Schedule,
-		APIKey:            string(w.APIKey),
-		IsArchived:        bool(w.IsArchived),
-		IsDraft:           bool(w.IsDraft),
-		IsSafe:            bool(w.IsSafe),
-		IsFavorite:        bool(w.IsFavorite),
-		CreatedAt:         w.CreatedAt.t,
-		UpdatedAt:         w.UpdatedAt.t,
-		RetrievedAt:       w.RetrievedAt.ptr(),
-		Runtime:           w.Runtime,
-		DataSourceID:      w.DataSourceID.ptr(),
-		LatestQueryDataID: w.LatestQueryDataID.ptr(),
-		Options:           w.Options,
-		Version:           int(w.Version.v),
-		Tags:              w.Tags,
-		UserID:            int(w.UserID.v),
-		LastModifiedByID:  int(w.LastModifiedByID.v),
-		Visualizations:    w.Visualizations,
-	}
-	if w.User != nil {
-		q.User = *w.User
-		if q.UserID == 0 {
-			q.UserID = w.User.ID
-		}
-	}
-	if q.LastModifiedByID == 0 && w.LastModifiedBy != nil {
-		q.LastModifiedByID = w.LastModifiedBy.ID
-	}
+	*q = w.query()
 	return nil
 }
 
@@ -294,6 +304,10 @@ func (g *GroupRef) UnmarshalJSON(b []byte) error {
 		*g = GroupRef{ID: int(w.ID.v), Name: string(w.Name)}
 		return nil
 	}
+	if n, err := strconv.Atoi(string(b)); err == nil {
+		*g = GroupRef{ID: n}
+		return nil
+	}
 	var id flexInt
 	if err := json.Unmarshal(b, &id); err != nil {
 		return fmt.Errorf("decode group: %w", err)
@@ -311,32 +325,38 @@ func (u User) GroupIDs() []int {
 	return ids
 }
 
+type userWire struct {
+	ID                  int        `json:"id"`
+	Name                string     `json:"name"`
+	Email               string     `json:"email"`
+	ProfileImageURL     string     `json:"profile_image_url"`
+	Groups              []GroupRef `json:"groups"`
+	IsDisabled          bool       `json:"is_disabled"`
+	DisabledAt          flexTime   `json:"disabled_at"`
+	IsInvitationPending bool       `json:"is_invitation_pending"`
+	IsEmailVerified     bool       `json:"is_email_verified"`
+	AuthType            string     `json:"auth_type"`
+	CreatedAt           flexTime   `json:"created_at"`
+	UpdatedAt           flexTime   `json:"updated_at"`
+	ActiveAt            flexTime   `json:"active_at"`
+}
+
+func (w *userWire) user() User {
+	return User{
+		ID: w.ID, Name: w.Name, Email: w.Email, ProfileImageURL: w.ProfileImageURL,
+		Groups: w.Groups, IsDisabled: w.IsDisabled || !w.DisabledAt.t.IsZero(), DisabledAt: w.DisabledAt.ptr(),
+		IsInvitationPending: w.IsInvitationPending, IsEmailVerified: w.IsEmailVerified,
+		AuthType: w.AuthType, CreatedAt: w.CreatedAt.t, UpdatedAt: w.UpdatedAt.t, ActiveAt: w.ActiveAt.ptr(),
+	}
+}
+
 // UnmarshalJSON decodes a user object of any version.
 func (u *User) UnmarshalJSON(b []byte) error {
-	var w struct {
-		ID                  flexInt    `json:"id"`
-		Name                nullString `json:"name"`
-		Email               nullString `json:"email"`
-		ProfileImageURL     nullString `json:"profile_image_url"`
-		Groups              []GroupRef `json:"groups"`
-		IsDisabled          flexBool   `json:"is_disabled"`
-		DisabledAt          flexTime   `json:"disabled_at"`
-		IsInvitationPending flexBool   `json:"is_invitation_pending"`
-		IsEmailVerified     flexBool   `json:"is_email_verified"`
-		AuthType            nullString `json:"auth_type"`
-		CreatedAt           flexTime   `json:"created_at"`
-		UpdatedAt           flexTime   `json:"updated_at"`
-		ActiveAt            flexTime   `json:"active_at"`
-	}
+	var w userWire
 	if err := json.Unmarshal(b, &w); err != nil {
 		return fmt.Errorf("decode user: %w", err)
 	}
-	*u = User{
-		ID: int(w.ID.v), Name: string(w.Name), Email: string(w.Email), ProfileImageURL: string(w.ProfileImageURL),
-		Groups: w.Groups, IsDisabled: bool(w.IsDisabled) || !w.DisabledAt.t.IsZero(), DisabledAt: w.DisabledAt.ptr(),
-		IsInvitationPending: bool(w.IsInvitationPending), IsEmailVerified: bool(w.IsEmailVerified),
-		AuthType: string(w.AuthType), CreatedAt: w.CreatedAt.t, UpdatedAt: w.UpdatedAt.t, ActiveAt: w.ActiveAt.ptr(),
-	}
+	*u = w.user()
 	return nil
 }
 
@@ -578,26 +598,32 @@ type Event struct {
 	Details map[string]any
 }
 
+type eventWire struct {
+	OrgID      int            `json:"org_id"`
+	UserID     *int           `json:"user_id"`
+	Action     string         `json:"action"`
+	ObjectType string         `json:"object_type"`
+	ObjectID   flexString     `json:"object_id"`
+	CreatedAt  flexTime       `json:"created_at"`
+	UserName   string         `json:"user_name"`
+	Browser    string         `json:"browser"`
+	Location   string         `json:"location"`
+	Details    map[string]any `json:"details"`
+}
+
+func (w *eventWire) event() Event {
+	return Event{OrgID: w.OrgID, UserID: w.UserID, Action: w.Action, ObjectType: w.ObjectType,
+		ObjectID: w.ObjectID.s, CreatedAt: w.CreatedAt.t, UserName: w.UserName, Browser: w.Browser,
+		Location: w.Location, Details: w.Details}
+}
+
 // UnmarshalJSON decodes an event; object_id may be a string, a number or null.
 func (e *Event) UnmarshalJSON(b []byte) error {
-	var w struct {
-		OrgID      flexInt        `json:"org_id"`
-		UserID     flexInt        `json:"user_id"`
-		Action     nullString     `json:"action"`
-		ObjectType nullString     `json:"object_type"`
-		ObjectID   flexString     `json:"object_id"`
-		CreatedAt  flexTime       `json:"created_at"`
-		UserName   nullString     `json:"user_name"`
-		Browser    nullString     `json:"browser"`
-		Location   nullString     `json:"location"`
-		Details    map[string]any `json:"details"`
-	}
+	var w eventWire
 	if err := json.Unmarshal(b, &w); err != nil {
 		return fmt.Errorf("decode event: %w", err)
 	}
-	*e = Event{OrgID: int(w.OrgID.v), UserID: w.UserID.ptr(), Action: string(w.Action), ObjectType: string(w.ObjectType),
-		ObjectID: w.ObjectID.s, CreatedAt: w.CreatedAt.t, UserName: string(w.UserName), Browser: string(w.Browser),
-		Location: string(w.Location), Details: w.Details}
+	*e = w.event()
 	return nil
 }
 

@@ -86,13 +86,67 @@ func (p *Page[T]) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// getPage reads one page (or a plain array) from path.
-func getPage[T any](ctx context.Context, c *Client, path string, q url.Values) (*Page[T], error) {
+// bodyDecoder is a decode target that reads the raw body itself, so that a
+// page is decoded in one pass instead of once per nesting level.
+type bodyDecoder interface {
+	decodeBody(b []byte) error
+}
+
+// pageTarget decodes a page (or a plain array) of wire items W into T.
+type pageTarget[W, T any] struct {
+	page *Page[T]
+	conv func(*W) T
+}
+
+func (pt pageTarget[W, T]) decodeBody(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '[' {
+		var items []W
+		if err := json.Unmarshal(b, &items); err != nil {
+			return err
+		}
+		*pt.page = Page[T]{Count: len(items), Page: 1, PageSize: len(items), Results: pt.convert(items), unpaged: true}
+		return nil
+	}
+	var w struct {
+		Count    flexInt `json:"count"`
+		Page     flexInt `json:"page"`
+		PageSize flexInt `json:"page_size"`
+		Results  []W     `json:"results"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*pt.page = Page[T]{Count: int(w.Count.v), Page: int(w.Page.v), PageSize: int(w.PageSize.v), Results: pt.convert(w.Results)}
+	return nil
+}
+
+func (pt pageTarget[W, T]) convert(items []W) []T {
+	if pt.conv == nil {
+		if out, ok := any(items).([]T); ok {
+			return out
+		}
+	}
+	out := make([]T, len(items))
+	for i := range items {
+		out[i] = pt.conv(&items[i])
+	}
+	return out
+}
+
+// getPageOf reads one page (or a plain array) from path, decoding items as
+// W and converting them with conv.
+func getPageOf[W, T any](ctx context.Context, c *Client, path string, q url.Values, conv func(*W) T) (*Page[T], error) {
 	var p Page[T]
-	if err := c.do(ctx, request{method: http.MethodGet, path: path, query: q, out: &p}); err != nil {
+	if err := c.do(ctx, request{method: http.MethodGet, path: path, query: q, out: pageTarget[W, T]{page: &p, conv: conv}}); err != nil {
 		return nil, err
 	}
 	return &p, nil
+}
+
+// getPage reads one page (or a plain array) of T from path.
+func getPage[T any](ctx context.Context, c *Client, path string, q url.Values) (*Page[T], error) {
+	return getPageOf[T, T](ctx, c, path, q, nil)
 }
 
 // pageFetcher reads page n of a list, with the given page size.
@@ -108,6 +162,8 @@ type pager[T any] struct {
 	size   int
 	window int
 	filter func([]T) []T
+	// onCount, when set, learns the list's count from the first page.
+	onCount func(count int)
 }
 
 // endOfList reports whether err, for a page after the first, means the list
@@ -164,7 +220,14 @@ func (p pager[T]) iter(ctx context.Context) iter.Seq2[T, error] {
 			yield(zero, err)
 			return
 		}
-		if !emit(first.Results) || first.unpaged {
+		if first.unpaged {
+			emit(first.Results)
+			return
+		}
+		if p.onCount != nil {
+			p.onCount(first.Count)
+		}
+		if !emit(first.Results) {
 			return
 		}
 		count := first.Count
@@ -223,7 +286,7 @@ func (p pager[T]) iter(ctx context.Context) iter.Seq2[T, error] {
 func dedupeBy[T any, K comparable](key func(T) K) func([]T) []T {
 	seen := make(map[K]struct{})
 	return func(items []T) []T {
-		out := items[:0:0]
+		out := items[:0] // pages are freshly decoded: filter in place
 		for _, it := range items {
 			k := key(it)
 			if _, dup := seen[k]; dup {
@@ -240,6 +303,19 @@ func dedupeBy[T any, K comparable](key func(T) K) func([]T) []T {
 func collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
 	var out []T
 	for it, err := range seq {
+		if err != nil {
+			return out, err
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
+// all drains the pager into a slice sized from the first page's count.
+func (p pager[T]) all(ctx context.Context) ([]T, error) {
+	var out []T
+	p.onCount = func(n int) { out = make([]T, 0, min(n, 1<<20)) }
+	for it, err := range p.iter(ctx) {
 		if err != nil {
 			return out, err
 		}

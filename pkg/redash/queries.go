@@ -100,7 +100,7 @@ func (s *QueriesService) fetcher(ctx context.Context, opts QueryListOptions) (pa
 	o := opts
 	o.Tags = tags
 	fetch := func(ctx context.Context, n, size int) (*Page[Query], error) {
-		p, err := getPage[Query](ctx, s.client, path, o.values(v, ListOptions{Page: n, PageSize: size}))
+		p, err := getPageOf(ctx, s.client, path, o.values(v, ListOptions{Page: n, PageSize: size}), (*queryWire).query)
 		if err != nil {
 			return nil, fmt.Errorf("list queries (page %d): %w", n, err)
 		}
@@ -132,22 +132,33 @@ func (s *QueriesService) List(ctx context.Context, opts QueryListOptions) (*Page
 // Redash API: GET /api/queries (or /api/queries/archive, /my, /favorites)
 func (s *QueriesService) ListIter(ctx context.Context, opts QueryListOptions) iter.Seq2[Query, error] {
 	return func(yield func(Query, error) bool) {
-		fetch, page, err := s.fetcher(ctx, opts)
+		p, err := s.pager(ctx, opts)
 		if err != nil {
 			yield(Query{}, err)
 			return
 		}
-		p := pager[Query]{fetch: fetch, start: page.Page, size: page.PageSize, window: s.client.concurrency,
-			filter: dedupeBy(func(q Query) int { return q.ID })}
 		p.iter(ctx)(yield)
 	}
+}
+
+func (s *QueriesService) pager(ctx context.Context, opts QueryListOptions) (pager[Query], error) {
+	fetch, page, err := s.fetcher(ctx, opts)
+	if err != nil {
+		return pager[Query]{}, err
+	}
+	return pager[Query]{fetch: fetch, start: page.Page, size: page.PageSize, window: s.client.concurrency,
+		filter: dedupeBy(func(q Query) int { return q.ID })}, nil
 }
 
 // ListAll returns every query of the list; see ListIter.
 //
 // Redash API: GET /api/queries (or /api/queries/archive, /my, /favorites)
 func (s *QueriesService) ListAll(ctx context.Context, opts QueryListOptions) ([]Query, error) {
-	return collect(s.ListIter(ctx, opts))
+	p, err := s.pager(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return p.all(ctx)
 }
 
 // Get returns one query with its visualizations. From Redash v6 on, every

@@ -252,8 +252,14 @@ func (c *Client) checkResponse(_ *resty.Client, resp *resty.Response) error {
 			}
 			return nil
 		}
-		if err := json.Unmarshal(body, cl.out); err != nil {
-			return &decodeError{method: method, url: u, err: err, truncated: isTruncated(err, body)}
+		var err error
+		if d, ok := cl.out.(bodyDecoder); ok {
+			err = d.decodeBody(body)
+		} else {
+			err = json.Unmarshal(body, cl.out)
+		}
+		if err != nil {
+			return &decodeError{method: method, url: u, err: err, truncated: isTruncated(err)}
 		}
 		return nil
 
@@ -273,12 +279,12 @@ func (c *Client) checkResponse(_ *resty.Client, resp *resty.Response) error {
 	}
 }
 
-func isTruncated(err error, body []byte) bool {
+func isTruncated(err error) bool {
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return true
 	}
 	var se *json.SyntaxError
-	return errors.As(err, &se) && se.Offset >= int64(len(body)) && strings.Contains(se.Error(), "unexpected end")
+	return errors.As(err, &se) && strings.Contains(se.Error(), "unexpected end of JSON input")
 }
 
 // errorMessage reads Redash's {"message": ...} or {"job": {"error": ...}}.

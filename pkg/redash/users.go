@@ -72,7 +72,7 @@ func (s *UsersService) fetcher(ctx context.Context, opts UserListOptions) (pageF
 				q.Set("pending", fmt.Sprint(*opts.Pending))
 			}
 		}
-		p, err := getPage[User](ctx, s.client, "api/users", q)
+		p, err := getPageOf(ctx, s.client, "api/users", q, (*userWire).user)
 		if err != nil {
 			return nil, fmt.Errorf("list users (page %d): %w", n, err)
 		}
