@@ -66,6 +66,7 @@ type lineError struct {
 	msg  string
 }
 
+// Error formats the problem as file:line: message.
 func (e *lineError) Error() string { return fmt.Sprintf("%s:%d: %s", e.file, e.line, e.msg) }
 
 func parseEnv(path string, data []byte) (*EnvFile, error) {

@@ -22,6 +22,7 @@ import (
 )
 
 //go:generate go run ./internal/gen -in ../../../shared/redash-settings.json -out data/catalog.json
+//go:generate python3 internal/gen/query_runners.py $REDASH_GIT data/query_runners.json
 
 //go:embed data/catalog.json
 var catalogJSON []byte
@@ -75,6 +76,8 @@ type Version struct {
 	Notes []string `json:"notes" yaml:"notes"`
 	// DataSourceTypes lists the query runners the release ships, sorted by type.
 	DataSourceTypes []DataSourceType `json:"data_source_types" yaml:"data_source_types"`
+	// RequiredSettings are the settings whose absence Lint reports for this release.
+	RequiredSettings []RequiredSetting `json:"required_settings" yaml:"required_settings"`
 
 	index    int
 	settings map[string]Setting
@@ -104,6 +107,15 @@ type ReferenceService struct {
 	EnvFile string            `json:"env_file,omitempty" yaml:"env_file,omitempty"`
 	// Consumes lists the queues the service executes jobs from in its own release.
 	Consumes []string `json:"consumes,omitempty" yaml:"consumes,omitempty"`
+}
+
+// RequiredSetting is a setting that must be set (severity error) or that should be set
+// (warning) for a release; setting any of Alternatives also satisfies it.
+type RequiredSetting struct {
+	Name         string   `json:"name" yaml:"name"`
+	Alternatives []string `json:"alternatives,omitempty" yaml:"alternatives,omitempty"`
+	Severity     string   `json:"severity" yaml:"severity"`
+	Reason       string   `json:"reason" yaml:"reason"`
 }
 
 // DataSourceType is a query runner: the type string data sources store, the module under
@@ -417,6 +429,13 @@ func decodeCatalog(rawCatalog, rawCurated []byte) (*catalog, error) {
 	if err := c.checkCurated(); err != nil {
 		return nil, err
 	}
+	for _, v := range c.versions {
+		for _, r := range c.curated.RequiredSettings {
+			if c.within(v, r.Min, r.Max) {
+				v.RequiredSettings = append(v.RequiredSettings, RequiredSetting{Name: r.Name, Alternatives: r.Alternatives, Severity: r.Severity, Reason: r.Reason})
+			}
+		}
+	}
 	return c, nil
 }
 
@@ -459,6 +478,24 @@ func (c *catalog) checkCurated() error {
 		}
 	}
 	return nil
+}
+
+// Pitfalls returns every known upgrade pitfall, whichever releases it affects.
+func Pitfalls() []Pitfall {
+	c := mustCatalog()
+	out := make([]Pitfall, 0, len(c.curated.Pitfalls))
+	for _, p := range c.curated.Pitfalls {
+		out = append(out, p.pitfall())
+	}
+	return out
+}
+
+// IsCelerySetting reports whether name is read only by the Celery releases (v4.0.0 to
+// v8.0.0): REDASH_CELERY_*, CELERY_*, REDASH_SCHEMAS_REFRESH_QUEUE and the Celery entrypoint
+// variables.
+func IsCelerySetting(name string) bool {
+	l := linter{c: mustCatalog()}
+	return l.isCeleryOnly(name)
 }
 
 // Versions returns the tags of every release in the catalog, oldest first; "master" (the
@@ -518,7 +555,7 @@ func ResolveNearest(v string) (tag string, exact bool, err error) {
 		}
 	}
 	if best == "" {
-		return "", false, fmt.Errorf("Redash version %q is older than every known version (%s)", v, strings.Join(Versions(), ", "))
+		return "", false, fmt.Errorf("version %q is older than every known Redash version (%s)", v, strings.Join(Versions(), ", "))
 	}
 	return best, false, nil
 }

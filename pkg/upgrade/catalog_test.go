@@ -92,7 +92,7 @@ func TestResolveNearest(t *testing.T) {
 	}
 	_, _, err := ResolveNearest("3.0.0")
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "older than every known version")
+	assert.Contains(t, err.Error(), `version "3.0.0" is older than every known Redash version`)
 	_, _, err = ResolveNearest("banana")
 	assert.ErrorContains(t, err, `unknown Redash version "banana"`)
 }
@@ -253,6 +253,33 @@ func TestEmbeddedFacts(t *testing.T) {
 		_, ok = v.Setting("RQ_REDIS_URL")
 		assert.True(t, ok)
 	})
+}
+
+func TestRequiredSettingsAndHelpers(t *testing.T) {
+	names := func(v *Version) []string {
+		var out []string
+		for _, r := range v.RequiredSettings {
+			out = append(out, r.Severity+" "+r.Name)
+		}
+		return out
+	}
+	assert.Equal(t, []string{"warning REDASH_COOKIE_SECRET", "warning REDASH_DATABASE_URL", "warning REDASH_REDIS_URL"}, names(lookup(t, "v6.0.0")))
+	assert.Equal(t, []string{"warning REDASH_COOKIE_SECRET", "warning REDASH_SECRET_KEY", "warning REDASH_DATABASE_URL", "warning REDASH_REDIS_URL"}, names(lookup(t, "v10.0.0")))
+	assert.Equal(t, []string{"error REDASH_COOKIE_SECRET", "warning REDASH_SECRET_KEY", "warning REDASH_DATABASE_URL", "warning REDASH_REDIS_URL"}, names(lookup(t, "v10.1.0")))
+
+	for name, want := range map[string]bool{
+		"REDASH_CELERY_BROKER": true, "CELERYD_CONCURRENCY": true, "SCHEDULE_DB": true, "WORKER_EXTRA_OPTIONS": true,
+		"REDASH_SCHEMAS_REFRESH_QUEUE": true, "QUEUES": false, "RQ_REDIS_URL": false, "REDASH_CELERYISH": false,
+	} {
+		assert.Equal(t, want, IsCelerySetting(name), name)
+	}
+
+	ps := Pitfalls()
+	require.NotEmpty(t, ps)
+	i := slices.IndexFunc(ps, func(p Pitfall) bool { return p.ID == "weekly-schedules" })
+	require.GreaterOrEqual(t, i, 0)
+	assert.Equal(t, "v9.0.0-beta or later", ps[i].Versions)
+	assert.Equal(t, []string{"getredash/redash#5069", "getredash/redash#6806"}, ps[i].Issues)
 }
 
 func TestCatalogConsistency(t *testing.T) {

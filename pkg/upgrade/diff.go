@@ -568,16 +568,20 @@ func boundsText(bd bounds) string {
 	return span(bd.ToMin, bd.ToMax)
 }
 
+func (p curatedPitfall) pitfall() Pitfall {
+	return Pitfall{
+		ID: p.ID, Title: p.Title, Issues: p.Issues, References: p.References,
+		Versions: boundsText(p.bounds), Condition: p.Condition, Detail: p.Detail, Fix: p.Fix,
+	}
+}
+
 func pitfalls(c *catalog, r *DiffReport, a, b *Version) []Pitfall {
 	out := []Pitfall{}
 	for _, p := range c.curated.Pitfalls {
 		if !c.applies(p.bounds, r, a, b) {
 			continue
 		}
-		out = append(out, Pitfall{
-			ID: p.ID, Title: p.Title, Issues: p.Issues, References: p.References,
-			Versions: boundsText(p.bounds), Condition: p.Condition, Detail: p.Detail, Fix: p.Fix,
-		})
+		out = append(out, p.pitfall())
 	}
 	return out
 }

@@ -575,10 +575,7 @@ func (l *linter) required(service string, env map[string]string, passThrough []s
 		_, ok := env[n]
 		return ok || slices.Contains(passThrough, n)
 	}
-	for _, r := range l.c.curated.RequiredSettings {
-		if !l.c.within(l.v, r.Min, r.Max) {
-			continue
-		}
+	for _, r := range l.v.RequiredSettings {
 		if set(r.Name) || slices.ContainsFunc(r.Alternatives, set) {
 			continue
 		}

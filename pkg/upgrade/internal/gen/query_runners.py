@@ -2,7 +2,8 @@
 """Extract the data source (query runner) types of each Redash release into
 pkg/upgrade/data/query_runners.json.
 
-Run by hand against a clone of getredash/redash (never by tests or at run time):
+Run by hand against a clone of getredash/redash (never by tests or at run time), directly or
+with `REDASH_GIT=/path/to/redash/.git go generate ./pkg/upgrade`:
 
     python3 internal/gen/query_runners.py /path/to/redash/.git data/query_runners.json
 
