@@ -120,6 +120,9 @@ func LoadCompose(ctx context.Context, paths []string, envFiles []string) (upgrad
 		if len(s.Command) > 0 {
 			svc.Command = slices.Clone([]string(s.Command))
 		}
+		if s.HealthCheck != nil && !s.HealthCheck.Disable && len(s.HealthCheck.Test) > 0 {
+			svc.Healthcheck = slices.Clone([]string(s.HealthCheck.Test))
+		}
 		passThrough := map[string]bool{}
 		for _, ef := range s.EnvFiles {
 			f, err := ReadEnvFile(ef.Path)

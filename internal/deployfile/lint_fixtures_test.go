@@ -155,7 +155,7 @@ func TestLintFixtures(t *testing.T) {
 			},
 		},
 		{
-			name:   "Celery leftovers, a typo and a WORKERS_COUNT that is not a number",
+			name:   "Celery leftovers (settings, queue, healthcheck), a typo and a WORKERS_COUNT that is not a number",
 			files:  []string{"testdata/leftovers/docker-compose.yml"},
 			target: "10.1.0",
 			want: []F{
@@ -169,6 +169,8 @@ func TestLintFixtures(t *testing.T) {
 					Message: "REDASH_CELERY_BROKER is a Celery setting: v10.1.0 runs RQ and ignores it"},
 				{Severity: "warning", Service: "server", Code: "unknown-setting", File: "testdata/leftovers/docker-compose.yml", Line: 12,
 					Message: "REDASH_MAIL_USE_TSL is not a setting of any Redash release; did you mean REDASH_MAIL_USE_SSL or REDASH_MAIL_USE_TLS?"},
+				{Severity: "warning", Service: "worker", Code: "deprecated-command", File: "testdata/leftovers/docker-compose.yml", Line: 29,
+					Message: "the healthcheck runs `celery_healthcheck`, which only prints a deprecation notice since v9.0.0-beta: in v10.1.0 it always passes"},
 				{Severity: "warning", Service: "worker", Code: "queue-removed", File: "testdata/leftovers/docker-compose.yml", Line: 37,
 					Message: "queue `celery` does not exist in v10.1.0 (only v4.0.0 – v8.0.0): nothing is sent to it"},
 				{Severity: "warning", Service: "worker", Code: "celery-setting", File: "testdata/leftovers/docker-compose.yml", Line: 39,

@@ -94,6 +94,9 @@ type Service struct {
 	Build bool `json:"build,omitempty" yaml:"build,omitempty"`
 	// Command is the command line; nil means the image's default (server).
 	Command []string `json:"command,omitempty" yaml:"command,omitempty"`
+	// Healthcheck is the healthcheck test as compose writes it (["CMD", ...] or
+	// ["CMD-SHELL", "..."]); nil when there is none.
+	Healthcheck []string `json:"healthcheck,omitempty" yaml:"healthcheck,omitempty"`
 	// Env is the environment after env_file and environment are merged.
 	Env map[string]string `json:"env,omitempty" yaml:"env,omitempty"`
 	// PassThrough lists variables named without a value, which the container takes from the
@@ -349,6 +352,7 @@ func (l *linter) service(s Service) {
 			Message: fmt.Sprintf("`celery_healthcheck` only prints a deprecation notice since v9.0.0-beta; %s checks nothing", v.Tag)})
 	}
 	l.image(s)
+	l.healthcheck(s)
 	if run.Known {
 		l.queues(s, run)
 	}
@@ -360,6 +364,24 @@ func (l *linter) service(s Service) {
 	l.queryRunners(s.Name, s.Env, s.EnvSources, where)
 	if len(s.MissingEnvFiles) == 0 && run.Known && !strings.HasSuffix(run.Command, "healthcheck") {
 		l.required(s.Name, s.Env, s.PassThrough)
+	}
+}
+
+// healthcheck checks entrypoint commands used as the healthcheck.
+func (l *linter) healthcheck(s Service) {
+	var words []string
+	for _, part := range s.Healthcheck {
+		words = append(words, strings.Fields(part)...)
+	}
+	for _, w := range words {
+		switch _, known := l.v.Commands[w]; {
+		case w == "celery_healthcheck" && l.v.JobSystem == JobSystemRQ:
+			l.add(Finding{Severity: SeverityWarning, Service: s.Name, Code: CodeDeprecatedCommand, File: s.Source.File, Line: s.Source.Line,
+				Message: fmt.Sprintf("the healthcheck runs `celery_healthcheck`, which only prints a deprecation notice since v9.0.0-beta: in %s it always passes", l.v.Tag)})
+		case strings.HasSuffix(w, "_healthcheck") && !known && len(l.releasesWithCommand(w)) > 0:
+			l.add(Finding{Severity: SeverityError, Service: s.Name, Code: CodeUnknownCommand, File: s.Source.File, Line: s.Source.Line,
+				Message: fmt.Sprintf("the healthcheck runs `%s`, which the %s entrypoint does not have (only %s): the container is reported unhealthy", w, l.v.Tag, l.spans(l.releasesWithCommand(w)))})
+		}
 	}
 }
 

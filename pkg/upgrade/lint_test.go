@@ -251,6 +251,22 @@ func TestLintServices(t *testing.T) {
 			},
 		},
 		{
+			name:   "healthchecks from another job system or release",
+			target: "v10.1.0",
+			services: []Service{
+				rq("server", nil, nil),
+				rq("scheduler", []string{"scheduler"}, nil),
+				{Name: "worker", Image: "redash/redash:10.1.0.b50633", Command: []string{"worker"}, Env: baseEnv(nil),
+					Healthcheck: []string{"CMD-SHELL", "/app/bin/docker-entrypoint celery_healthcheck"}},
+				{Name: "worker2", Image: "redash/redash:10.1.0.b50633", Command: []string{"worker"}, Env: baseEnv(nil),
+					Healthcheck: []string{"CMD", "/app/bin/docker-entrypoint", "workers_healthcheck"}, Source: Source{File: "c.yml", Line: 40}},
+			},
+			want: []Finding{
+				{Severity: "error", Service: "worker2", Code: CodeUnknownCommand, File: "c.yml", Line: 40, Message: "the healthcheck runs `workers_healthcheck`, which the v10.1.0 entrypoint does not have (only v25.1.0 – master): the container is reported unhealthy"},
+				{Severity: "warning", Service: "worker", Code: CodeDeprecatedCommand, Message: "the healthcheck runs `celery_healthcheck`, which only prints a deprecation notice since v9.0.0-beta: in v10.1.0 it always passes"},
+			},
+		},
+		{
 			name:   "no Redash service",
 			target: "v10.1.0",
 			services: []Service{
