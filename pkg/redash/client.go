@@ -47,6 +47,7 @@ type Client struct {
 	debug       io.Writer
 	debugMu     sync.Mutex
 	maxBody     int64
+	timeout     time.Duration
 
 	verMu   sync.Mutex
 	version Version
@@ -123,8 +124,9 @@ func WithRetryPolicy(p retry.Policy) Option {
 	return func(c *config) { c.policy, c.policySet = p, true }
 }
 
-// WithTimeout bounds each attempt of each request, reading the body included
-// (default 60s).
+// WithTimeout bounds each attempt of each request, from sending it to the
+// end of its body, not counting the wait for the rate limiter or a free
+// in-flight slot (default 60s; 0 means no bound but the context).
 func WithTimeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
 
 // WithDebug writes one line per HTTP attempt to w: method, URL, status and
@@ -214,11 +216,17 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	hc.Transport = &transport{base: hc.Transport, c: c}
 	hc.Jar = nil
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	if cfg.timeout >= 0 {
-		hc.Timeout = cfg.timeout
-	} else if cfg.httpClient == nil {
-		hc.Timeout = DefaultTimeout
+	// The attempt timeout runs in our transport, after the rate limiter and
+	// the in-flight slot, so that waiting for those never times a request out.
+	switch {
+	case cfg.timeout >= 0:
+		c.timeout = cfg.timeout
+	case hc.Timeout > 0:
+		c.timeout = hc.Timeout
+	default:
+		c.timeout = DefaultTimeout
 	}
+	hc.Timeout = 0
 
 	rc := resty.NewWithClient(hc)
 	rc.SetLogger(nopLogger{})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
 )
 
 // assertOneLine checks what every error must be: one line, no API key.
@@ -388,4 +389,38 @@ func TestErrorTypesFormat(t *testing.T) {
 		(&HTMLError{StatusCode: 503, Method: "GET", URL: "http://x/api/queries", ContentType: "text/plain; charset=utf-8"}).Error())
 	assert.Equal(t, "redash returned 499 for GET http://x/api/queries",
 		(&ErrorResponse{StatusCode: 499, Method: "GET", URL: "http://x/api/queries"}).Error())
+}
+
+func TestStalledBodyTimesOutAndIsRetried(t *testing.T) {
+	var calls atomic.Int32
+	f := newFake(t, "10.1.0")
+	f.seed(3)
+	f.fault = func(w http.ResponseWriter, r *http.Request) bool {
+		if calls.Add(1) == 1 {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(200)
+			_, _ = io.WriteString(w, `{"count": 3, "results": [`)
+			_ = http.NewResponseController(w).Flush()
+			<-r.Context().Done() // the body stalls until the client gives up
+			return true
+		}
+		return false
+	}
+	c, _ := f.start(WithTimeout(200*time.Millisecond), WithVersion(MustParseVersion("10.1.0")))
+	qs, err := c.Queries.ListAll(context.Background(), QueryListOptions{})
+	require.NoError(t, err)
+	assert.Len(t, qs, 3)
+	assert.EqualValues(t, 2, calls.Load())
+}
+
+func TestWaitingForRateLimiterIsNotTimedOut(t *testing.T) {
+	f := newFake(t, "10.1.0")
+	f.seed(3)
+	lim := rate.NewLimiter(rate.Every(1500*time.Millisecond), 1)
+	c, _ := f.start(WithTimeout(time.Second), WithRateLimiter(lim), WithVersion(MustParseVersion("10.1.0")))
+	for range 2 { // the second request waits ~1.5s for its token
+		_, err := c.Queries.List(context.Background(), QueryListOptions{})
+		require.NoError(t, err)
+	}
+	assert.Len(t, f.requests(), 2, "no attempt timed out")
 }

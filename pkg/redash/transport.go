@@ -42,29 +42,57 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+	cancel := func() {}
+	if c.timeout > 0 {
+		var actx context.Context
+		actx, cancel = context.WithTimeout(ctx, c.timeout)
+		req = req.WithContext(actx)
+	}
 	start := time.Now()
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
+		cancel()
 		<-c.sem
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			err = &attemptTimeout{after: c.timeout}
+		}
 		c.debugf("%s %s -> error: %v (%dms)", req.Method, redactURL(req.URL), errorText(err), time.Since(start).Milliseconds())
 		return resp, err
 	}
 	c.debugf("%s %s -> %d (%dms)", req.Method, redactURL(req.URL), resp.StatusCode, time.Since(start).Milliseconds())
-	resp.Body = &releaseBody{ReadCloser: resp.Body, release: func() { <-c.sem }}
+	resp.Body = &releaseBody{ReadCloser: resp.Body, parent: ctx, timeout: c.timeout, release: func() {
+		cancel()
+		<-c.sem
+	}}
 	return resp, nil
 }
 
-// releaseBody frees the in-flight slot when the body is closed or read to
-// its end, whichever comes first.
+// attemptTimeout is one attempt that got no complete answer in time; it is
+// transient, so idempotent requests are retried.
+type attemptTimeout struct{ after time.Duration }
+
+func (e *attemptTimeout) Error() string {
+	return fmt.Sprintf("no complete response within %s (the request timeout)", e.after)
+}
+func (e *attemptTimeout) Timeout() bool   { return true }
+func (e *attemptTimeout) Transient() bool { return true }
+
+// releaseBody frees the in-flight slot and the attempt's timer when the body
+// is closed or read to its end, whichever comes first.
 type releaseBody struct {
 	io.ReadCloser
 	once    sync.Once
 	release func()
+	parent  context.Context
+	timeout time.Duration
 }
 
 func (b *releaseBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if err != nil {
+		if err != io.EOF && b.parent.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			err = &attemptTimeout{after: b.timeout}
+		}
 		b.once.Do(b.release)
 	}
 	return n, err
