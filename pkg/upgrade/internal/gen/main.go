@@ -11,6 +11,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log"
 	"os"
 	"slices"
 	"sort"
@@ -155,9 +156,9 @@ func main() {
 	in := flag.String("in", "", "path of redash-settings.json")
 	out := flag.String("out", "data/catalog.json", "path of the catalog to write")
 	flag.Parse()
+	log.SetFlags(0)
 	if err := run(*in, *out); err != nil {
-		fmt.Fprintln(os.Stderr, "gen:", err)
-		os.Exit(1)
+		log.Fatalf("gen: %v", err)
 	}
 }
 
