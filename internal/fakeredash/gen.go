@@ -345,7 +345,12 @@ func (g *gen) genQueries() {
 		}
 	}
 	vizID := 1
+	master := g.r
 	for id := 1; id <= n; id++ {
+		// Each query draws from its own stream, so that a dialect-dependent
+		// draw (e.g. whether a schedule is still active) cannot shift the
+		// queries after it: one seed gives one world in every dialect.
+		g.r = rand.New(rand.NewPCG(uint64(g.o.Seed)^0xa5a5a5a5, uint64(id)))
 		q := g.newQuery(id, created[id-1])
 		for _, v := range g.visualizationsFor(q) {
 			v.ID = vizID
@@ -354,6 +359,7 @@ func (g *gen) genQueries() {
 		}
 		g.out.queries = append(g.out.queries, q)
 	}
+	g.r = master
 	g.out.nextViz = vizID
 }
 

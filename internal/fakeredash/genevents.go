@@ -1,8 +1,9 @@
 package fakeredash
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"time"
 )
 
@@ -141,7 +142,7 @@ func (g *gen) genEvents() {
 			ev.add(at, uid, actExecuteQuery, "data_source", ds, true, 0, sql, g.intn(3))
 		}
 	}
-	sort.SliceStable(ev.out, func(i, j int) bool { return ev.out[i].at < ev.out[j].at })
+	slices.SortStableFunc(ev.out, func(a, b event) int { return cmp.Compare(a.at, b.at) })
 	g.out.events = ev.out
 	g.out.actions, g.out.objTypes = ev.actions, ev.objTypes
 }

@@ -14,7 +14,7 @@ import (
 func TestPaginationRules(t *testing.T) {
 	for _, v := range dialects {
 		t.Run(v, func(t *testing.T) {
-			f := newFixture(t, Options{Version: v, Queries: 300})
+			f := newFixture(t, Options{Version: v, Queries: 340})
 			admin := f.s.AdminKey()
 			n := len(f.s.VisibleQueryIDs(admin))
 			require.Greater(t, n, 250)

@@ -39,13 +39,13 @@ func parseSchedule(raw json.RawMessage) (*Schedule, error) {
 	}
 	sc := &Schedule{}
 	if v, ok := o["interval"]; ok {
-		var n json.Number
-		if json.Unmarshal(v, &n) == nil {
-			f, _ := n.Float64()
-			sc.Interval = int(f)
-		} else if json.Unmarshal(v, &s) == nil {
+		var f float64
+		if json.Unmarshal(v, &s) == nil {
+			// A migrated v6 schedule keeps its interval as a string (§6).
 			sc.Interval, _ = strconv.Atoi(s)
 			sc.StringInterval = true
+		} else if json.Unmarshal(v, &f) == nil {
+			sc.Interval = int(f)
 		}
 	}
 	str := func(k string) string {
