@@ -21,6 +21,8 @@ type caller struct {
 	admin    bool
 	groups   []int
 	access   []int8 // by data source id (0 none, 1 view-only, 2 full)
+	// objectAccess: a v7+ query key, checked against its query object
+	objectAccess bool
 }
 
 func (c *caller) userID() int {
@@ -77,7 +79,13 @@ func (c *caller) hasAccessDS(ds int, needFull bool) bool {
 	return c.access[ds] != accessNone
 }
 
+// hasAccessQuery is has_access for a query. From v7 a query key has view
+// access to its own query and nothing more (has_access_to_object), so it
+// may run it only when it is safe (§3.2).
 func (c *caller) hasAccessQuery(q *query, needFull bool) bool {
+	if c.objectAccess {
+		return q == c.apiQuery && !needFull
+	}
 	return c.hasAccessDS(q.DataSourceID, needFull)
 }
 
@@ -137,5 +145,7 @@ func (s *Server) authenticate(key string, inOrg bool, queryID string) *caller {
 			groups = append(groups, g.GroupID)
 		}
 	}
-	return s.newCaller(nil, groups, q)
+	c := s.newCaller(nil, groups, q)
+	c.objectAccess = s.d.major >= 7
+	return c
 }

@@ -33,6 +33,7 @@ const (
 	FaultSlow
 )
 
+// String names the kind.
 func (k FaultKind) String() string {
 	switch k {
 	case FaultRateLimit:

@@ -156,7 +156,7 @@ func (x *rctx) postEvents() {
 	x.json([]byte("null"))
 }
 
-// Events returns the events log, oldest first.
+// eventsSnapshot exports the events log, oldest first.
 func (s *Server) eventsSnapshot() []Event {
 	s.evMu.RLock()
 	defer s.evMu.RUnlock()

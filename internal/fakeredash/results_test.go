@@ -132,7 +132,9 @@ func TestRunRefusals(t *testing.T) {
 	assert.Contains(t, decodeJob(t, r).Job.Error, "is paused")
 
 	// View-only access runs safe queries only; refresh needs full access.
-	viewOnly := queryBy(t, f.s, func(q Query) bool { return q.DataSourceID == dsEvents && !q.IsArchived && isSafe(q.Parameters) && len(q.Parameters) == 0 })
+	viewOnly := queryBy(t, f.s, func(q Query) bool {
+		return q.DataSourceID == dsEvents && !q.IsArchived && isSafe(q.Parameters) && len(q.Parameters) == 0
+	})
 	r = f.do(http.MethodPost, "/api/queries/"+itoa(viewOnly.ID)+"/results", f.s.UserKey(), nil)
 	assert.Equal(t, http.StatusOK, r.status, string(r.body))
 	r = f.do(http.MethodPost, "/api/queries/"+itoa(viewOnly.ID)+"/refresh", f.s.UserKey(), nil)
@@ -172,4 +174,27 @@ func TestDownloads(t *testing.T) {
 			assert.Contains(t, r.header.Get("Content-Type"), "text/csv")
 		}
 	}
+}
+
+func TestQueryKeyRunsOnlySafeQueries(t *testing.T) {
+	f := newFixture(t, Options{Version: "10.1.0", Queries: 1500})
+	unsafe := queryBy(t, f.s, func(q Query) bool {
+		return !q.IsArchived && q.DataSourceID == dsProduction && !isSafe(q.Parameters)
+	})
+	r := f.do(http.MethodPost, "/api/queries/"+itoa(unsafe.ID)+"/results?api_key="+unsafe.APIKey, "", map[string]any{})
+	assert.Equal(t, http.StatusForbidden, r.status)
+	assert.Equal(t, msgUnsafeKey, decodeJob(t, r).Job.Error)
+
+	safe := queryBy(t, f.s, func(q Query) bool {
+		return !q.IsArchived && q.DataSourceID == dsProduction && len(q.Parameters) == 0 && q.LatestQueryDataID != 0
+	})
+	r = f.do(http.MethodPost, "/api/queries/"+itoa(safe.ID)+"/results?api_key="+safe.APIKey, "", map[string]any{})
+	require.Equal(t, http.StatusOK, r.status, string(r.body))
+	var cached struct {
+		QueryResult map[string]any `json:"query_result"`
+	}
+	require.NoError(t, json.Unmarshal(r.body, &cached))
+	assert.Len(t, cached.QueryResult, 2, "a query key gets only data and retrieved_at")
+	assert.Contains(t, cached.QueryResult, "data")
+	assert.Contains(t, cached.QueryResult, "retrieved_at")
 }

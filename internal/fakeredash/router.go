@@ -315,7 +315,7 @@ func (x *rctx) dispatchQueryKey() {
 		x.getQuery(qid)
 	case n == 3:
 		x.forbidden()
-	case n == 4 && strings.HasPrefix(seg[3], "results") && m == http.MethodGet:
+	case n == 4 && (strings.HasPrefix(seg[3], "results.") || (seg[3] == "results" && x.s.d.resultsPost)) && m == http.MethodGet:
 		x.queryResultsDownload(qid, "", seg[3])
 	case n == 4 && seg[3] == "results" && m == http.MethodPost && x.s.d.resultsPost:
 		x.runSavedQuery(qid)
