@@ -181,10 +181,18 @@ func (s *Server) record(r *http.Request, body []byte) {
 	req := Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header.Clone(), Body: body, Time: time.Now()}
 	s.reqMu.Lock()
 	s.requests = append(s.requests, req)
+	if len(s.requests) > maxRecorded {
+		s.requests = append(s.requests[:0:0], s.requests[len(s.requests)-maxRecorded/2:]...)
+	}
 	s.reqMu.Unlock()
 }
 
-// Requests returns the recorded requests in arrival order.
+// maxRecorded bounds the request log of a long-running sandbox; beyond it
+// the older half is forgotten.
+const maxRecorded = 200000
+
+// Requests returns the recorded requests in arrival order (the most recent
+// ones when more than 200,000 arrived since the last ResetRequests).
 func (s *Server) Requests() []Request {
 	s.reqMu.Lock()
 	defer s.reqMu.Unlock()

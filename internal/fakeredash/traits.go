@@ -36,18 +36,44 @@ const (
 	TraitOnDashboard           = "on-dashboard" // a widget on a non-archived dashboard
 	TraitHasAlert              = "has-alert"
 
-	TraitNeverRun           = "never-run"
-	TraitStale              = "stale"
-	TraitScheduleFailing    = "schedule-failing"
-	TraitOwnerDisabled      = "owner-disabled"
-	TraitUnused             = "unused"
-	TraitExternalConsumer   = "external-consumer"
-	TraitScheduledUnviewed  = "scheduled-unviewed"
-	TraitDraftAbandoned     = "draft-abandoned"
-	TraitDuplicate          = "duplicate"
-	TraitDuplicateOfPrefix  = "duplicate-of:" // + id of the member kept (the most recently executed)
-	TraitDataSourceMissing  = "data-source-missing"
-	TraitBrokenReference    = "broken-reference"
+	// TraitNeverRun: no latest result, created more than 7 days before Now.
+	TraitNeverRun = "never-run"
+	// TraitStale: no active schedule, last run more than 90 days before
+	// Now, and not updated in those 90 days either.
+	TraitStale = "stale"
+	// TraitScheduleFailing: the schedule carries "disabled": true, or it is
+	// active and its last run is older than 3 periods (daily = 1 day,
+	// weekly = 7 days), or it never ran though created over a day ago.
+	TraitScheduleFailing = "schedule-failing"
+	// TraitOwnerDisabled: the owner is disabled (v5+; v4 has no disabling).
+	TraitOwnerDisabled = "owner-disabled"
+	// TraitUnused: on no widget of a non-archived dashboard, in no alert,
+	// and in the 90 days before Now no view, execute or api_get event on
+	// it and no execute_query event whose SQL is its SQL (or that of a
+	// query with the same normalized SQL on the same data source; values
+	// filled into its parameters count as its SQL).
+	TraitUnused = "unused"
+	// TraitExternalConsumer: the log has api_get events (query-key
+	// downloads) of it.
+	TraitExternalConsumer = "external-consumer"
+	// TraitScheduledUnviewed: unused and actively scheduled.
+	TraitScheduledUnviewed = "scheduled-unviewed"
+	// TraitDraftAbandoned: a draft not updated in the 30 days before Now.
+	TraitDraftAbandoned = "draft-abandoned"
+	// TraitDuplicate: another listed query on the same data source has the
+	// same whitespace-normalized, case-insensitive SQL and ran more
+	// recently (ties: the higher id is kept); see TraitDuplicateOfPrefix.
+	TraitDuplicate         = "duplicate"
+	TraitDuplicateOfPrefix = "duplicate-of:" // + id of the member kept
+	// TraitDataSourceMissing: the data source was deleted or is paused.
+	TraitDataSourceMissing = "data-source-missing"
+	// TraitBrokenReference: a query parameter or query_<id> of the Query
+	// Results data source points at an archived or missing query.
+	TraitBrokenReference = "broken-reference"
+)
+
+// The default thresholds of the audit (issue 3).
+const (
 	auditStaleAfter         = 90 * day
 	auditUnusedAfter        = 90 * day
 	auditNeverRunAfter      = 7 * day
