@@ -24,6 +24,8 @@ const (
 	DefaultTimeout = 60 * time.Second
 	// DefaultMaxBodySize bounds a buffered response body.
 	DefaultMaxBodySize = 64 << 20
+	// DefaultMaxResultSize bounds a streamed query result.
+	DefaultMaxResultSize = 2 << 30
 	// DefaultUserAgent is sent unless WithUserAgent says otherwise.
 	DefaultUserAgent = "redashctl"
 	// MaxPageSize is the largest page_size Redash accepts, in every version.
@@ -47,6 +49,7 @@ type Client struct {
 	debug       io.Writer
 	debugMu     sync.Mutex
 	maxBody     int64
+	maxResult   int64
 	timeout     time.Duration
 
 	verMu   sync.Mutex
@@ -88,6 +91,7 @@ type config struct {
 	userAgent   string
 	version     Version
 	maxBody     int64
+	maxResult   int64
 }
 
 // Option configures a Client in NewClient.
@@ -145,6 +149,10 @@ func WithVersion(v Version) Option { return func(c *config) { c.version = v } }
 // body is an error matching ErrBodyTooLarge.
 func WithMaxBodySize(n int64) Option { return func(c *config) { c.maxBody = n } }
 
+// WithMaxResultSize bounds a streamed query result (default 2 GiB); a larger
+// result is an error matching ErrBodyTooLarge.
+func WithMaxResultSize(n int64) Option { return func(c *config) { c.maxResult = n } }
+
 // NewClient returns a client for the Redash at baseURL (for example
 // "https://redash.example.com" or "https://example.com/redash/"). The URL must
 // be http or https with a host and no query string; it is normalised to end
@@ -155,6 +163,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		timeout:     -1,
 		userAgent:   DefaultUserAgent,
 		maxBody:     DefaultMaxBodySize,
+		maxResult:   DefaultMaxResultSize,
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -169,7 +178,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	if cfg.rps < 0 {
 		return nil, fmt.Errorf("invalid rate limit %g: must be 0 (unlimited) or more", cfg.rps)
 	}
-	if cfg.maxBody <= 0 {
+	if cfg.maxBody <= 0 || cfg.maxResult <= 0 {
 		return nil, fmt.Errorf("invalid maximum body size %d: must be positive", cfg.maxBody)
 	}
 	if strings.ContainsAny(cfg.org, "/?#% ") {
@@ -192,6 +201,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		policy:      cfg.policy,
 		debug:       cfg.debug,
 		maxBody:     cfg.maxBody,
+		maxResult:   cfg.maxResult,
 		version:     cfg.version,
 		limiter:     cfg.limiter,
 	}
@@ -237,6 +247,18 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	}
 	rc.SetResponseBodyLimit(int(min(cfg.maxBody, int64(^uint(0)>>1))))
 	c.policy.ConfigureResty(rc)
+	cond := c.policy.RestyCondition()
+	rc.RetryConditions = []resty.RetryConditionFunc{func(resp *resty.Response, err error) bool {
+		if !cond(resp, err) {
+			return false
+		}
+		// A streamed response that is retried is dropped unread: close it so
+		// that its in-flight slot is freed (closing a read body is harmless).
+		if resp != nil && resp.RawResponse != nil && resp.RawResponse.Body != nil {
+			_ = resp.RawResponse.Body.Close()
+		}
+		return true
+	}}
 	rc.OnAfterResponse(c.checkResponse)
 	c.rc = rc
 

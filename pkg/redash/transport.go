@@ -137,6 +137,8 @@ type request struct {
 
 	// idempotent marks a non-GET request as safe to repeat.
 	idempotent bool
+	// stream leaves the body unread: the caller reads and closes it.
+	stream bool
 }
 
 type callKey struct{}
@@ -162,6 +164,9 @@ func (c *Client) send(ctx context.Context, r request) (*resty.Response, error) {
 	}
 	ctx = context.WithValue(ctx, callKey{}, &call{out: r.out})
 	rr := c.rc.R().SetContext(ctx)
+	if r.stream {
+		rr.SetDoNotParseResponse(true)
+	}
 	if len(r.query) > 0 {
 		rr.SetQueryParamsFromValues(r.query)
 	}
@@ -232,24 +237,49 @@ func (e *decodeError) Transient() bool { return e.truncated }
 // truncated body is retried like a network error.
 func (c *Client) checkResponse(_ *resty.Client, resp *resty.Response) error {
 	req := resp.Request
-	method := req.Method
-	var u string
-	var path string
-	if req.RawRequest != nil {
-		u = redactURL(req.RawRequest.URL)
-		path = req.RawRequest.URL.Path
+	body := resp.Body()
+	if err := classify(req.RawRequest, resp.StatusCode(), resp.Header(), body); err != nil {
+		return err
 	}
 	code := resp.StatusCode()
-	ct := resp.Header().Get("Content-Type")
+	if code == http.StatusNoContent || len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	u := redactURL(req.RawRequest.URL)
+	cl, _ := req.Context().Value(callKey{}).(*call)
+	if cl == nil || cl.out == nil {
+		if !json.Valid(body) {
+			return &decodeError{method: req.Method, url: u, truncated: true}
+		}
+		return nil
+	}
+	var err error
+	if d, ok := cl.out.(bodyDecoder); ok {
+		err = d.decodeBody(body)
+	} else {
+		err = json.Unmarshal(body, cl.out)
+	}
+	if err != nil {
+		return &decodeError{method: req.Method, url: u, err: err, truncated: isTruncated(err)}
+	}
+	return nil
+}
+
+// classify returns the typed error for an answer that is not a 2xx JSON
+// body, or nil. body may be only the start of the body (for streams).
+func classify(req *http.Request, code int, h http.Header, body []byte) error {
+	method := req.Method
+	u := redactURL(req.URL)
+	path := req.URL.Path
+	ct := h.Get("Content-Type")
 	mt := mediaType(ct)
 	isJSON := mt == "application/json" || strings.HasSuffix(mt, "+json")
-	body := resp.Body()
 
 	switch {
 	case code >= 300 && code < 400:
-		loc := resp.Header().Get("Location")
+		loc := h.Get("Location")
 		target := loc
-		if lu, err := req.RawRequest.URL.Parse(loc); err == nil {
+		if lu, err := req.URL.Parse(loc); err == nil {
 			lu.RawQuery, lu.Fragment = "", ""
 			target = redactURL(lu)
 			if strings.HasSuffix(strings.TrimSuffix(lu.Path, "/"), "/login") {
@@ -263,33 +293,14 @@ func (c *Client) checkResponse(_ *resty.Client, resp *resty.Response) error {
 		return &RedirectError{StatusCode: code, Method: method, URL: u, Location: target}
 
 	case code == http.StatusTooManyRequests:
-		ra, _ := retry.RetryAfter(resp.Header(), time.Now())
+		ra, _ := retry.RetryAfter(h, time.Now())
 		return &RateLimitError{RetryAfter: ra, Method: method, URL: u}
 
 	case code >= 200 && code < 300:
-		if code == http.StatusNoContent || len(bytes.TrimSpace(body)) == 0 {
+		if code == http.StatusNoContent || isJSON || len(bytes.TrimSpace(body)) == 0 {
 			return nil
 		}
-		if !isJSON {
-			return &HTMLError{StatusCode: code, Method: method, URL: u, ContentType: ct, Title: htmlTitle(body)}
-		}
-		cl, _ := req.Context().Value(callKey{}).(*call)
-		if cl == nil || cl.out == nil {
-			if !json.Valid(body) {
-				return &decodeError{method: method, url: u, truncated: true}
-			}
-			return nil
-		}
-		var err error
-		if d, ok := cl.out.(bodyDecoder); ok {
-			err = d.decodeBody(body)
-		} else {
-			err = json.Unmarshal(body, cl.out)
-		}
-		if err != nil {
-			return &decodeError{method: method, url: u, err: err, truncated: isTruncated(err)}
-		}
-		return nil
+		return &HTMLError{StatusCode: code, Method: method, URL: u, ContentType: ct, Title: htmlTitle(body)}
 
 	default:
 		if !isJSON {
