@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -19,6 +20,24 @@ type enc struct {
 
 func newEnc(d *dialect, size int) *enc {
 	return &enc{b: make([]byte, 0, size), d: d, comma: make([]bool, 0, 8)}
+}
+
+// encPool recycles the large buffers of list pages.
+var encPool sync.Pool
+
+func getEnc(d *dialect, size int) *enc {
+	if e, ok := encPool.Get().(*enc); ok {
+		e.d, e.b, e.comma = d, e.b[:0], e.comma[:0]
+		return e
+	}
+	return newEnc(d, size)
+}
+
+// putEnc returns e to the pool once its bytes have been written out.
+func putEnc(e *enc) {
+	if cap(e.b) <= 4<<20 {
+		encPool.Put(e)
+	}
 }
 
 func (e *enc) sep() {

@@ -57,7 +57,8 @@ func (x *rctx) checkPage(count, page, size int) (start, end int, ok bool) {
 // writePage writes {"count","page","page_size","results"} with items
 // [start, end) written by item.
 func (x *rctx) writePage(count, page, size, start, end int, item func(e *enc, i int)) {
-	e := newEnc(x.s.d, 3072*(end-start)+64)
+	e := getEnc(x.s.d, 3072*(end-start)+64)
+	defer putEnc(e)
 	e.obj()
 	e.key("count")
 	e.integer(count)

@@ -74,7 +74,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 
 	// Routes without login.
 	switch {
-	case rel == "/ping" && s.opts.OrgSlug == "" || r.URL.Path == "/ping":
+	case r.URL.Path == "/ping":
 		writeHTML(w, http.StatusOK, "PONG.")
 		return
 	case r.URL.Path == "/api/config" && r.Method == http.MethodGet:
