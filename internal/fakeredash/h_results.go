@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -29,12 +30,15 @@ var columnPalette = []column{
 func resultData(r *QueryResult) ([]column, []map[string]any) {
 	sum := md5.Sum([]byte(r.SQL))
 	rng := rand.New(rand.NewPCG(uint64(r.ID), uint64(sum[0])<<8|uint64(sum[1])))
-	n := 2 + int(sum[2]%4)
-	start := int(sum[3]) % len(columnPalette)
-	cols := make([]column, 0, n)
-	for i := 0; i < n; i++ {
-		cols = append(cols, columnPalette[(start+i)%len(columnPalette)])
+	cols := columnsFromSQL(r.SQL)
+	if len(cols) == 0 {
+		n := 2 + int(sum[2]%4)
+		start := int(sum[3]) % len(columnPalette)
+		for i := 0; i < n; i++ {
+			cols = append(cols, columnPalette[(start+i)%len(columnPalette)])
+		}
 	}
+	n := len(cols)
 	rows := make([]map[string]any, 3+rng.IntN(18))
 	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	regions := []string{"EMEA", "AMER", "APAC"}
@@ -59,6 +63,62 @@ func resultData(r *QueryResult) ([]column, []map[string]any) {
 		rows[i] = row
 	}
 	return cols, rows
+}
+
+var selectRE = regexp.MustCompile(`(?is)^\s*select\s+(.*?)\s+from\s`)
+var aliasRE = regexp.MustCompile(`(?i)\bas\s+([a-z_][a-z0-9_]*)\s*$`)
+
+// columnsFromSQL names the result's columns after the SELECT list of the
+// generated SQL: "x AS alias" keeps its alias, a bare word keeps its name.
+func columnsFromSQL(sql string) []column {
+	m := selectRE.FindStringSubmatch(sql)
+	if m == nil || strings.TrimSpace(m[1]) == "*" {
+		return nil
+	}
+	var cols []column
+	for _, part := range splitTopLevel(m[1]) {
+		part = strings.TrimSpace(part)
+		name := part
+		if a := aliasRE.FindStringSubmatch(part); a != nil {
+			name = strings.ToLower(a[1])
+		}
+		if strings.ContainsAny(name, " ()*'") || name == "" {
+			return nil
+		}
+		typ := "string"
+		switch {
+		case name == "period" || name == "day":
+			typ = "date"
+		case name == "latest" || strings.HasSuffix(name, "_at"):
+			typ = "datetime"
+		case strings.HasPrefix(name, "avg") || name == "amount":
+			typ = "float"
+		case part != name:
+			typ = "integer"
+		}
+		cols = append(cols, column{name, typ})
+	}
+	return cols
+}
+
+// splitTopLevel splits a SELECT list on commas outside parentheses.
+func splitTopLevel(list string) []string {
+	var parts []string
+	depth, start := 0, 0
+	for i, c := range list {
+		switch c {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case ',':
+			if depth == 0 {
+				parts = append(parts, list[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(parts, list[start:])
 }
 
 func (s *Server) encResultData(e *enc, r *QueryResult) {

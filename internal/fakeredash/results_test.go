@@ -198,3 +198,16 @@ func TestQueryKeyRunsOnlySafeQueries(t *testing.T) {
 	assert.Contains(t, cached.QueryResult, "data")
 	assert.Contains(t, cached.QueryResult, "retrieved_at")
 }
+
+func TestResultColumnsFollowSQL(t *testing.T) {
+	cols := columnsFromSQL("SELECT date_trunc('week', created_at) AS period, count(*) AS total\nFROM ops.incidents")
+	assert.Equal(t, []column{{"period", "date"}, {"total", "integer"}}, cols)
+	r := &QueryResult{ID: 3, SQL: "SELECT region, avg(amount) AS avg_amount FROM t"}
+	got, rows := resultData(r)
+	assert.Equal(t, []column{{"region", "string"}, {"avg_amount", "float"}}, got)
+	require.NotEmpty(t, rows)
+	assert.IsType(t, float64(0), rows[0]["avg_amount"])
+	again, rows2 := resultData(r)
+	assert.Equal(t, got, again)
+	assert.Equal(t, rows, rows2, "deterministic")
+}
