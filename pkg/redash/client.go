@@ -349,6 +349,11 @@ func (c *Client) Org() string { return c.org }
 // Concurrency returns how many requests the client has in flight at most.
 func (c *Client) Concurrency() int { return c.concurrency }
 
+// readAhead is how many pages a listing fetches past the one it yields:
+// twice the concurrency, so that the in-flight slots never sit idle behind
+// one slow page.
+func (c *Client) readAhead() int { return 2 * c.concurrency }
+
 // endpoint resolves a relative path against the org-scoped base URL, or the
 // root URL for paths Redash does not scope to an org.
 func (c *Client) endpoint(path string, root bool) string {

@@ -17,8 +17,8 @@ type EventListOptions struct {
 	// PageSize is 1..250; 0 means 250.
 	PageSize int
 	// ReadAhead is how many pages are fetched ahead of the consumer; 0 means
-	// the client's concurrency. Breaking out of the loop wastes at most that
-	// many requests.
+	// twice the client's concurrency. Breaking out of the loop wastes at most
+	// that many requests.
 	ReadAhead int
 }
 
@@ -52,14 +52,14 @@ func (s *EventsService) ListIter(ctx context.Context, opts EventListOptions) ite
 			yield(Event{}, fmt.Errorf("list events: %w", err))
 			return
 		}
-		window := opts.ReadAhead
-		if window <= 0 {
-			window = s.client.concurrency
+		ahead := opts.ReadAhead
+		if ahead <= 0 {
+			ahead = s.client.readAhead()
 		}
 		fetch := func(ctx context.Context, n, size int) (*Page[Event], error) {
 			return s.List(ctx, ListOptions{Page: n, PageSize: size})
 		}
-		p := pager[Event]{fetch: fetch, start: 1, size: page.PageSize, window: window, filter: overlapFilter()}
+		p := pager[Event]{fetch: fetch, start: 1, size: page.PageSize, ahead: ahead, filter: overlapFilter()}
 		p.iter(ctx)(yield)
 	}
 }

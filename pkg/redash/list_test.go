@@ -211,7 +211,7 @@ func TestListIterStopsEarly(t *testing.T) {
 		}
 	}
 	assert.Equal(t, descending(10000)[:300], got)
-	assert.LessOrEqual(t, len(f.requests()), 1+3, "at most the read-ahead window is wasted")
+	assert.LessOrEqual(t, len(f.requests()), 1+2*3, "at most the read-ahead (twice the concurrency) is wasted")
 }
 
 func TestListIterContextCancelled(t *testing.T) {

@@ -144,6 +144,10 @@ func (o *QueryOptions) UnmarshalJSON(b []byte) error {
 	if o.Raw == nil || o.Raw[0] != '{' {
 		return nil
 	}
+	if noParameters(o.Raw) {
+		o.Parameters = []Parameter{}
+		return nil
+	}
 	var w struct {
 		Parameters []Parameter `json:"parameters"`
 	}
@@ -152,6 +156,25 @@ func (o *QueryOptions) UnmarshalJSON(b []byte) error {
 	}
 	o.Parameters = w.Parameters
 	return nil
+}
+
+// noParameters spots the common options of a query without parameters
+// cheaply, so that a list page is not decoded twice for nothing.
+func noParameters(raw []byte) bool {
+	i := bytes.Index(raw, []byte(`"parameters"`))
+	if i < 0 {
+		return !bytes.Contains(raw, []byte(`parameters`))
+	}
+	rest := bytes.TrimLeft(raw[i+len(`"parameters"`):], " \t\r\n")
+	if len(rest) == 0 || rest[0] != ':' {
+		return false
+	}
+	rest = bytes.TrimLeft(rest[1:], " \t\r\n")
+	if len(rest) == 0 || rest[0] != '[' {
+		return false
+	}
+	rest = bytes.TrimLeft(rest[1:], " \t\r\n")
+	return len(rest) > 0 && rest[0] == ']' && bytes.Count(raw, []byte(`parameters`)) == 1
 }
 
 // MarshalJSON writes Raw when set, otherwise an object with the parameters.

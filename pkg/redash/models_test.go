@@ -415,3 +415,20 @@ func TestPageDecoding(t *testing.T) {
 	assert.Equal(t, 5, p.PageSize)
 	assert.Len(t, p.Results, 2)
 }
+
+func TestNoParametersFastPath(t *testing.T) {
+	for in, want := range map[string]bool{
+		`{"parameters": []}`:                            true,
+		`{"parameters":[]}`:                             true,
+		`{"apply_auto_limit": true, "parameters": [ ]}`: true,
+		`{}`:                              true,
+		`{"parameters": [{"name": "x"}]}`: false,
+		`{"parameters": null}`:            false,
+		`{"x": {"parameters": []}, "parameters": [{"name":"y"}]}`: false,
+	} {
+		assert.Equal(t, want, noParameters([]byte(in)), in)
+		var o QueryOptions
+		require.NoError(t, json.Unmarshal([]byte(in), &o))
+		assert.Equal(t, !want, len(o.Parameters) > 0 || in == `{"parameters": null}`, in)
+	}
+}

@@ -153,14 +153,19 @@ func getPage[T any](ctx context.Context, c *Client, path string, q url.Values) (
 type pageFetcher[T any] func(ctx context.Context, n, size int) (*Page[T], error)
 
 // pager walks a paginated list once: it reads the first page, learns count,
-// then reads the remaining pages with up to window requests in flight, and
-// yields items in page order. filter sees each page's items in order and
-// returns those to yield (it de-duplicates).
+// then starts the fetches of the next ahead pages at once and yields items in
+// page order. The client's in-flight limit (its concurrency) bounds how many
+// of those fetches are on the wire at a time, and a slot freed by any page is
+// taken at once by the next, so one slow page does not stall the others.
+// filter sees each page's items in order and returns those to yield (it
+// de-duplicates).
 type pager[T any] struct {
-	fetch  pageFetcher[T]
-	start  int
-	size   int
-	window int
+	fetch pageFetcher[T]
+	start int
+	size  int
+	// ahead is how many pages past the one being consumed may be fetched
+	// or held; breaking out of the loop wastes at most that many requests.
+	ahead  int
 	filter func([]T) []T
 	// onCount, when set, learns the list's count from the first page.
 	onCount func(count int)
@@ -232,7 +237,7 @@ func (p pager[T]) iter(ctx context.Context) iter.Seq2[T, error] {
 		}
 		count := first.Count
 		last := ceilDiv(count, p.size)
-		window := max(p.window, 1)
+		ahead := max(p.ahead, 1)
 
 		var queue []chan pageResult[T]
 		next := p.start + 1
@@ -249,7 +254,7 @@ func (p pager[T]) iter(ctx context.Context) iter.Seq2[T, error] {
 			}()
 		}
 		for n := p.start + 1; n <= last; n++ {
-			for next <= last && next < n+window {
+			for next <= last && next < n+ahead {
 				launch()
 			}
 			r := <-queue[0]

@@ -124,10 +124,11 @@ func (s *QueriesService) List(ctx context.Context, opts QueryListOptions) (*Page
 
 // ListIter yields every query of the list from opts.Page on, in page order,
 // de-duplicated by id. After the first page it reads the remaining
-// ceil(count/250)-1 pages concurrently (up to the client's concurrency) and
-// stops at count; rows added while paging are picked up from the pages they
-// shift onto, and a list that shrinks ends quietly. Breaking out of the loop
-// stops all fetching. opts is not modified.
+// ceil(count/250)-1 pages concurrently (up to the client's concurrency, at
+// most twice that many pages ahead of the caller) and stops at count; rows
+// added while paging are picked up from the pages they shift onto, and a
+// list that shrinks ends quietly. Breaking out of the loop stops all
+// fetching. opts is not modified.
 //
 // Redash API: GET /api/queries (or /api/queries/archive, /my, /favorites)
 func (s *QueriesService) ListIter(ctx context.Context, opts QueryListOptions) iter.Seq2[Query, error] {
@@ -146,7 +147,7 @@ func (s *QueriesService) pager(ctx context.Context, opts QueryListOptions) (page
 	if err != nil {
 		return pager[Query]{}, err
 	}
-	return pager[Query]{fetch: fetch, start: page.Page, size: page.PageSize, window: s.client.concurrency,
+	return pager[Query]{fetch: fetch, start: page.Page, size: page.PageSize, ahead: s.client.readAhead(),
 		filter: dedupeBy(func(q Query) int { return q.ID })}, nil
 }
 
