@@ -12,41 +12,41 @@ import (
 // endpoints fill everything but Visualizations and LastModifiedBy's object;
 // GET /api/queries/{id} fills Visualizations but not RetrievedAt and Runtime.
 type Query struct {
-	ID          int
-	Name        string
-	Description string
+	ID          int    `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
 	// SQL is the query text (JSON "query").
-	SQL       string
-	QueryHash string
-	Schedule  Schedule
+	SQL       string   `json:"query"`
+	QueryHash string   `json:"query_hash"`
+	Schedule  Schedule `json:"schedule"`
 	// APIKey is the query's own API key, which can read its results.
-	APIKey     string
-	IsArchived bool
-	IsDraft    bool
+	APIKey     string `json:"api_key"`
+	IsArchived bool   `json:"is_archived"`
+	IsDraft    bool   `json:"is_draft"`
 	// IsSafe is true when the query has no text parameters (v7+).
-	IsSafe     bool
-	IsFavorite bool
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	IsSafe     bool      `json:"is_safe"`
+	IsFavorite bool      `json:"is_favorite"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 	// RetrievedAt is when the latest result was produced (lists only); nil
 	// when the query has no result.
-	RetrievedAt *time.Time
+	RetrievedAt *time.Time `json:"retrieved_at"`
 	// Runtime is the latest result's runtime in seconds (lists only).
-	Runtime *float64
+	Runtime *float64 `json:"runtime"`
 	// DataSourceID is nil when the data source was deleted.
-	DataSourceID      *int
-	LatestQueryDataID *int
-	Options           QueryOptions
-	Version           int
+	DataSourceID      *int         `json:"data_source_id"`
+	LatestQueryDataID *int         `json:"latest_query_data_id"`
+	Options           QueryOptions `json:"options"`
+	Version           int          `json:"version"`
 	// Tags is empty on v4, which has no tags.
-	Tags []string
+	Tags []string `json:"tags"`
 	// User is the owner (absent from /api/queries/recent, where only UserID
 	// is set).
-	User             User
-	UserID           int
-	LastModifiedByID int
+	User             User `json:"user"`
+	UserID           int  `json:"user_id"`
+	LastModifiedByID int  `json:"last_modified_by_id"`
 	// Visualizations is filled by GET /api/queries/{id} only.
-	Visualizations []Visualization
+	Visualizations []Visualization `json:"visualizations,omitempty"`
 }
 
 // queryWire is a query as Redash sends it. Field types are the plain ones
@@ -255,15 +255,15 @@ func (p Parameter) MarshalJSON() ([]byte, error) {
 
 // Visualization is a chart or table of a query.
 type Visualization struct {
-	ID          int
-	Type        string
-	Name        string
-	Description string
-	Options     json.RawMessage
+	ID          int             `json:"id"`
+	Type        string          `json:"type"`
+	Name        string          `json:"name"`
+	Description string          `json:"description"`
+	Options     json.RawMessage `json:"options"`
 	// Query is set inside dashboard widgets (the full query object).
-	Query     *Query
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Query     *Query    `json:"query,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // UnmarshalJSON decodes a visualization of any version.
@@ -288,22 +288,22 @@ func (v *Visualization) UnmarshalJSON(b []byte) error {
 
 // User is a Redash user.
 type User struct {
-	ID              int
-	Name            string
-	Email           string
-	ProfileImageURL string
+	ID              int    `json:"id"`
+	Name            string `json:"name"`
+	Email           string `json:"email"`
+	ProfileImageURL string `json:"profile_image_url"`
 	// Groups are the user's groups: ids only in most payloads, with names in
 	// the v5+ user list.
-	Groups []GroupRef
+	Groups []GroupRef `json:"groups"`
 	// IsDisabled comes from is_disabled (v5+) or a non-null disabled_at.
-	IsDisabled          bool
-	DisabledAt          *time.Time
-	IsInvitationPending bool
-	IsEmailVerified     bool
-	AuthType            string
-	CreatedAt           time.Time
-	UpdatedAt           time.Time
-	ActiveAt            *time.Time
+	IsDisabled          bool       `json:"is_disabled"`
+	DisabledAt          *time.Time `json:"disabled_at"`
+	IsInvitationPending bool       `json:"is_invitation_pending"`
+	IsEmailVerified     bool       `json:"is_email_verified"`
+	AuthType            string     `json:"auth_type"`
+	CreatedAt           time.Time  `json:"created_at"`
+	UpdatedAt           time.Time  `json:"updated_at"`
+	ActiveAt            *time.Time `json:"active_at"`
 }
 
 // GroupRef names a group a user belongs to; Name is empty when Redash sent
@@ -385,13 +385,13 @@ func (u *User) UnmarshalJSON(b []byte) error {
 
 // DataSource is a database connection as listed by GET /api/data_sources.
 type DataSource struct {
-	ID          int
-	Name        string
-	Type        string
-	Syntax      string
-	Paused      bool
-	PauseReason string
-	ViewOnly    bool
+	ID          int    `json:"id"`
+	Name        string `json:"name"`
+	Type        string `json:"type"`
+	Syntax      string `json:"syntax"`
+	Paused      bool   `json:"paused"`
+	PauseReason string `json:"pause_reason"`
+	ViewOnly    bool   `json:"view_only"`
 }
 
 // UnmarshalJSON decodes a data source of any version (paused may be 0/1).
@@ -415,24 +415,24 @@ func (d *DataSource) UnmarshalJSON(b []byte) error {
 
 // Dashboard is a dashboard. Widgets are filled by a single GET only.
 type Dashboard struct {
-	ID   int
-	Slug string
-	Name string
+	ID   int    `json:"id"`
+	Slug string `json:"slug"`
+	Name string `json:"name"`
 	// UserID is the owner's id (from user_id or the embedded user).
-	UserID int
+	UserID int `json:"user_id"`
 	// User is the owner when the payload embeds it (v5+).
-	User                    *User
-	IsArchived              bool
-	IsDraft                 bool
-	IsFavorite              bool
-	DashboardFiltersEnabled bool
-	Tags                    []string
-	Widgets                 []Widget
-	Version                 int
-	Layout                  json.RawMessage
-	Options                 json.RawMessage
-	CreatedAt               time.Time
-	UpdatedAt               time.Time
+	User                    *User           `json:"user"`
+	IsArchived              bool            `json:"is_archived"`
+	IsDraft                 bool            `json:"is_draft"`
+	IsFavorite              bool            `json:"is_favorite"`
+	DashboardFiltersEnabled bool            `json:"dashboard_filters_enabled"`
+	Tags                    []string        `json:"tags"`
+	Widgets                 []Widget        `json:"widgets"`
+	Version                 int             `json:"version"`
+	Layout                  json.RawMessage `json:"layout"`
+	Options                 json.RawMessage `json:"options"`
+	CreatedAt               time.Time       `json:"created_at"`
+	UpdatedAt               time.Time       `json:"updated_at"`
 }
 
 // UnmarshalJSON decodes a dashboard of any version.
@@ -471,20 +471,20 @@ func (d *Dashboard) UnmarshalJSON(b []byte) error {
 
 // Widget is a box on a dashboard: a visualization of a query, or a text box.
 type Widget struct {
-	ID          int
-	DashboardID int
-	Width       int
+	ID          int `json:"id"`
+	DashboardID int `json:"dashboard_id"`
+	Width       int `json:"width"`
 	// Options holds the grid position and parameter mappings, verbatim.
-	Options json.RawMessage
-	Text    string
+	Options json.RawMessage `json:"options"`
+	Text    string          `json:"text"`
 	// Visualization is nil for text boxes and restricted widgets; its Query
 	// links the widget to a query.
-	Visualization *Visualization
+	Visualization *Visualization `json:"visualization,omitempty"`
 	// Restricted is set when the caller may not see the widget's query, so
 	// Visualization is hidden.
-	Restricted bool
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	Restricted bool      `json:"restricted"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 // QueryID returns the id of the query the widget shows, or 0 for a text box
@@ -520,19 +520,19 @@ func (w *Widget) UnmarshalJSON(b []byte) error {
 
 // Alert watches a query's result.
 type Alert struct {
-	ID      int
-	Name    string
-	Options json.RawMessage
+	ID      int             `json:"id"`
+	Name    string          `json:"name"`
+	Options json.RawMessage `json:"options"`
 	// State is "unknown", "ok" or "triggered".
-	State string
+	State string `json:"state"`
 	// Rearm is the re-notification delay in seconds, nil when unset.
-	Rearm           *int
-	LastTriggeredAt *time.Time
+	Rearm           *int       `json:"rearm"`
+	LastTriggeredAt *time.Time `json:"last_triggered_at"`
 	// Query is the full query the alert watches.
-	Query     Query
-	User      User
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Query     Query     `json:"query"`
+	User      User      `json:"user"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // UnmarshalJSON decodes an alert of any version.
@@ -569,11 +569,11 @@ func (a *Alert) UnmarshalJSON(b []byte) error {
 
 // AlertSubscription is a user's or a destination's subscription to an alert.
 type AlertSubscription struct {
-	ID      int
-	AlertID int
-	User    User
+	ID      int  `json:"id"`
+	AlertID int  `json:"alert_id"`
+	User    User `json:"user"`
 	// Destination is nil for a plain e-mail subscription.
-	Destination *Destination
+	Destination *Destination `json:"destination"`
 }
 
 // UnmarshalJSON decodes a subscription.
@@ -603,22 +603,22 @@ type Destination struct {
 
 // Event is one entry of the events log. Events have no id.
 type Event struct {
-	OrgID  int
-	UserID *int
+	OrgID  int  `json:"org_id"`
+	UserID *int `json:"user_id"`
 	// Action is view, execute_query, api_get, list, …
-	Action     string
-	ObjectType string
+	Action     string `json:"action"`
+	ObjectType string `json:"object_type"`
 	// ObjectID is the object's id as a string ("" when null).
-	ObjectID string
+	ObjectID string `json:"object_id"`
 	// CreatedAt has whole-second resolution.
-	CreatedAt time.Time
+	CreatedAt time.Time `json:"created_at"`
 	// UserName is the user's name, or "ApiKey: Query 42" for key events.
-	UserName string
-	Browser  string
-	Location string
+	UserName string `json:"user_name"`
+	Browser  string `json:"browser"`
+	Location string `json:"location"`
 	// Details is {query, data_source} for execute_query, {page} for page
 	// views, otherwise {object_id, object_type}.
-	Details map[string]any
+	Details map[string]any `json:"details"`
 }
 
 type eventWire struct {
@@ -693,16 +693,16 @@ func (s JobStatus) Running() bool {
 
 // Job is an asynchronous query execution.
 type Job struct {
-	ID     string
-	Status JobStatus
+	ID     string    `json:"id"`
+	Status JobStatus `json:"status"`
 	// Error is Redash's message for a failed or cancelled job.
-	Error string
+	Error string `json:"error"`
 	// QueryResultID is set when the job finished; fetch that result rather
 	// than the query's latest one.
-	QueryResultID *int
+	QueryResultID *int `json:"query_result_id"`
 	// UpdatedAt is the start time (epoch float in v4–v8, ISO string in v9+);
 	// zero when Redash sent 0.
-	UpdatedAt time.Time
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // UnmarshalJSON decodes a job; updated_at may be a number or a string.
@@ -728,14 +728,14 @@ func (j *Job) UnmarshalJSON(b []byte) error {
 
 // QueryResult is a stored result of a query execution.
 type QueryResult struct {
-	ID           int
-	QueryHash    string
-	SQL          string
-	DataSourceID int
-	Data         ResultData
+	ID           int        `json:"id"`
+	QueryHash    string     `json:"query_hash"`
+	SQL          string     `json:"query"`
+	DataSourceID int        `json:"data_source_id"`
+	Data         ResultData `json:"data"`
 	// Runtime is in seconds.
-	Runtime     float64
-	RetrievedAt time.Time
+	Runtime     float64   `json:"runtime"`
+	RetrievedAt time.Time `json:"retrieved_at"`
 }
 
 // ResultData holds a result's columns and rows.

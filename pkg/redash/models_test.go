@@ -2,6 +2,7 @@ package redash
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 
@@ -431,4 +432,74 @@ func TestNoParametersFastPath(t *testing.T) {
 		require.NoError(t, json.Unmarshal([]byte(in), &o))
 		assert.Equal(t, !want, len(o.Parameters) > 0 || in == `{"parameters": null}`, in)
 	}
+}
+
+// roundTrip marshals v and decodes it again into a fresh value of its type.
+func roundTrip[T any](t *testing.T, v T) T {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	var out T
+	require.NoError(t, json.Unmarshal(b, &out), string(b))
+	return out
+}
+
+func TestModelsRoundTripThroughJSON(t *testing.T) {
+	notRaw := cmp.FilterPath(func(p cmp.Path) bool { return p.Last().Type() != reflect.TypeFor[json.RawMessage]() }, cmpopts.EquateEmpty())
+	opts := cmp.Options{cmpopts.IgnoreUnexported(Schedule{}), notRaw,
+		cmpopts.IgnoreFields(QueryOptions{}, "Raw"), cmpopts.IgnoreFields(Parameter{}, "Raw"), cmpopts.EquateApproxTime(0),
+		cmp.Comparer(sameJSON)}
+	for _, in := range []string{queryV4, queryV5, queryV8, queryV10, queryV25} {
+		var q Query
+		require.NoError(t, json.Unmarshal([]byte(in), &q))
+		got := roundTrip(t, q)
+		if diff := cmp.Diff(q, got, opts); diff != "" {
+			t.Errorf("query %d changed in a round trip (-want +got):\n%s", q.ID, diff)
+		}
+		assert.Equal(t, q.Schedule.Legacy(), got.Schedule.Legacy(), "the schedule keeps its shape")
+	}
+	b, err := json.Marshal(Query{ID: 1, SQL: "select 1", DataSourceID: ptr(2), Schedule: Schedule{Interval: 60}})
+	require.NoError(t, err)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(b, &m))
+	assert.Equal(t, "select 1", m["query"], "models marshal with Redash's field names")
+	assert.Equal(t, map[string]any{"interval": float64(60), "time": nil, "day_of_week": nil, "until": nil}, m["schedule"])
+	assert.NotContains(t, m, "visualizations")
+
+	var d Dashboard
+	require.NoError(t, json.Unmarshal([]byte(`{"id": 5, "slug": "s", "name": "S", "user_id": 7, "version": 2, "tags": ["a"],
+		"widgets": [{"id": 50, "width": 1, "options": {"position": {"col": 1}}, "dashboard_id": 5, "text": "",
+		"visualization": {"id": 30, "type": "TABLE", "options": {}, "query": `+queryV8+`}},
+		{"id": 52, "width": 1, "options": {}, "dashboard_id": 5, "restricted": true}]}`), &d))
+	if diff := cmp.Diff(d, roundTrip(t, d), opts); diff != "" {
+		t.Errorf("dashboard changed in a round trip (-want +got):\n%s", diff)
+	}
+
+	var a Alert
+	require.NoError(t, json.Unmarshal([]byte(`{"id": 3, "name": "x", "options": {"op": ">"}, "state": "ok", "rearm": 60, "query": `+queryV10+`, "user": {"id": 9}}`), &a))
+	if diff := cmp.Diff(a, roundTrip(t, a), opts); diff != "" {
+		t.Errorf("alert changed in a round trip (-want +got):\n%s", diff)
+	}
+
+	e := Event{UserID: ptr(7), Action: "view", ObjectType: "query", ObjectID: "42", CreatedAt: utc("2025-01-02T10:11:12Z"), Details: map[string]any{"k": "v"}}
+	assert.Equal(t, e, roundTrip(t, e))
+	j := Job{ID: "j", Status: JobFinished, QueryResultID: ptr(5), UpdatedAt: utc("2025-01-02T10:11:12Z")}
+	assert.Equal(t, j, roundTrip(t, j))
+	u := User{ID: 1, Name: "A", Groups: []GroupRef{{ID: 1, Name: "admin"}, {ID: 2}}, IsDisabled: true, DisabledAt: ptr(utc("2025-01-01T00:00:00Z"))}
+	assert.Equal(t, u, roundTrip(t, u))
+	ds := DataSource{ID: 1, Name: "pg", Type: "pg", Paused: true, PauseReason: "x", ViewOnly: true}
+	assert.Equal(t, ds, roundTrip(t, ds))
+}
+
+// sameJSON compares JSON texts by meaning (key order, spacing and escapes
+// aside).
+func sameJSON(a, b json.RawMessage) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return len(a) == len(b)
+	}
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return string(a) == string(b)
+	}
+	return cmp.Equal(x, y)
 }

@@ -26,7 +26,11 @@ type ResultHandler struct {
 // not order JSON keys: when rows come before columns, the rows are held until
 // the columns arrive. The response is retried only until its body starts
 // (429 and 502/503/504, network errors); a body that breaks off later is an
-// error that matches io.ErrUnexpectedEOF, and the caller starts again.
+// error that matches io.ErrUnexpectedEOF, and the caller starts again. The
+// stream holds one of the client's in-flight slots until StreamResult
+// returns, so h should not wait for other requests of the same client when
+// its concurrency is 1. The client's timeout (WithTimeout) bounds the whole
+// stream.
 //
 // Redash API: GET /api/query_results/{id}
 func (s *QueriesService) StreamResult(ctx context.Context, resultID int, h ResultHandler) (*QueryResult, error) {
