@@ -90,7 +90,7 @@ type releaseBody struct {
 func (b *releaseBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if err != nil {
-		if err != io.EOF && b.parent.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		if b.parent.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 			err = &attemptTimeout{after: b.timeout}
 		}
 		b.once.Do(b.release)
