@@ -73,14 +73,41 @@ type queryWire struct {
 	Options           QueryOptions      `json:"options"`
 	Version           int               `json:"version"`
 	Tags              []string          `json:"tags"`
-	User              *userWire         `json:"user"`
+	User              json.RawMessage   `json:"user"`
 	UserID            int               `json:"user_id"`
 	LastModifiedByID  *int              `json:"last_modified_by_id"`
 	LastModifiedBy    *struct{ ID int } `json:"last_modified_by"`
 	Visualizations    []Visualization   `json:"visualizations"`
 }
 
-func (w *queryWire) query() Query {
+func (w *queryWire) query() Query { return w.queryWith(nil) }
+
+// userCache decodes embedded owner objects once per distinct JSON text: a
+// page of queries repeats the same few owners hundreds of times.
+type userCache map[string]User
+
+func (c userCache) user(raw json.RawMessage) (User, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] != '{' {
+		return User{}, false
+	}
+	if c != nil {
+		if u, ok := c[string(raw)]; ok {
+			return u, true
+		}
+	}
+	var w userWire
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return User{}, false
+	}
+	u := w.user()
+	if c != nil {
+		c[string(raw)] = u
+	}
+	return u, true
+}
+
+func (w *queryWire) queryWith(users userCache) Query {
 	q := Query{
 		ID:                w.ID,
 		Name:              w.Name,
@@ -105,8 +132,8 @@ func (w *queryWire) query() Query {
 		UserID:            w.UserID,
 		Visualizations:    w.Visualizations,
 	}
-	if w.User != nil {
-		q.User = w.User.user()
+	if u, ok := users.user(w.User); ok {
+		q.User = u
 		if q.UserID == 0 {
 			q.UserID = q.User.ID
 		}

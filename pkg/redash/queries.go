@@ -100,7 +100,9 @@ func (s *QueriesService) fetcher(ctx context.Context, opts QueryListOptions) (pa
 	o := opts
 	o.Tags = tags
 	fetch := func(ctx context.Context, n, size int) (*Page[Query], error) {
-		p, err := getPageOf(ctx, s.client, path, o.values(v, ListOptions{Page: n, PageSize: size}), (*queryWire).query)
+		users := userCache{}
+		p, err := getPageOf(ctx, s.client, path, o.values(v, ListOptions{Page: n, PageSize: size}),
+			func(w *queryWire) Query { return w.queryWith(users) })
 		if err != nil {
 			return nil, fmt.Errorf("list queries (page %d): %w", n, err)
 		}
