@@ -503,3 +503,23 @@ func sameJSON(a, b json.RawMessage) bool {
 	}
 	return cmp.Equal(x, y)
 }
+
+func TestPageOwnersDecodedOncePerText(t *testing.T) {
+	body := `{"count": 3, "page": 1, "page_size": 250, "results": [
+		{"id": 1, "user": {"id": 7, "name": "Ann", "groups": [1]}},
+		{"id": 2, "user": {"id": 7, "name": "Ann", "groups": [1]}},
+		{"id": 3, "user": {"id": 8, "name": "Bob", "disabled_at": "2020-01-01T00:00:00Z"}},
+		{"id": 4, "user_id": 9}]}`
+	users := userCache{}
+	var p Page[Query]
+	require.NoError(t, pageTarget[queryWire, Query]{page: &p, conv: func(w *queryWire) Query { return w.queryWith(users) }}.decodeBody([]byte(body)))
+	require.Len(t, p.Results, 4)
+	assert.Equal(t, User{ID: 7, Name: "Ann", Groups: []GroupRef{{ID: 1}}}, p.Results[0].User)
+	assert.Equal(t, p.Results[0].User, p.Results[1].User)
+	assert.Equal(t, 8, p.Results[2].User.ID)
+	assert.True(t, p.Results[2].User.IsDisabled)
+	assert.Equal(t, 8, p.Results[2].UserID)
+	assert.Zero(t, p.Results[3].User.ID)
+	assert.Equal(t, 9, p.Results[3].UserID)
+	assert.Len(t, users, 2)
+}
