@@ -246,6 +246,23 @@ func (r *reader) fail(part, what string, err error) {
 	r.gaps[part] = Gap{Part: part, Reason: what + ": " + oneLine(err), Failed: true}
 }
 
+// refused records a super-admin endpoint that turned the key away: a permission the key
+// lacks there rather than a failure. On a multi-org Redash those endpoints are not org-scoped
+// and answer only keys of the org with slug "default".
+func (r *reader) refused(part, what string, err error) {
+	if !errors.Is(err, redash.ErrUnauthorized) && !errors.Is(err, redash.ErrForbidden) {
+		r.fail(part, what, err)
+		return
+	}
+	reason := what + ": the server refused the key (" + oneLine(err) + ")"
+	if r.s.MultiOrg {
+		reason = what + ": needs a super-admin key of the org \"default\" (the admin endpoints are not org-scoped on a multi-org Redash)"
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.gaps[part] = Gap{Part: part, Reason: reason}
+}
+
 func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
 
 func (r *reader) counts(ctx context.Context) {
@@ -352,7 +369,7 @@ func (r *reader) status(ctx context.Context) {
 		if r.s.JobSystem == JobSystemRQ {
 			what = "server status and outdated queries"
 		}
-		r.fail(PartServer, what, err)
+		r.refused(PartServer, what, err)
 		return
 	}
 	srv := &Server{
@@ -384,7 +401,7 @@ func (r *reader) status(ctx context.Context) {
 func (r *reader) rqStatus(ctx context.Context) {
 	st, err := r.client.Admin.RQStatus(ctx)
 	if err != nil {
-		r.fail(PartWorkers, "queues and workers", err)
+		r.refused(PartWorkers, "queues and workers", err)
 		return
 	}
 	queues := make([]Queue, 0, len(st.Queues))
@@ -420,7 +437,7 @@ func (r *reader) rqStatus(ctx context.Context) {
 func (r *reader) tasks(ctx context.Context) {
 	t, err := r.client.Admin.Tasks(ctx)
 	if err != nil {
-		r.fail(PartTasks, "task list", err)
+		r.refused(PartTasks, "task list", err)
 		return
 	}
 	counts := map[string]int{}
