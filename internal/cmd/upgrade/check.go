@@ -209,7 +209,7 @@ func checkRun(ctx context.Context, opts *CheckOptions) error {
 		}
 		fmt.Fprintf(opts.IO.ErrOut, "%s: not checked: %s\n", kind, g.Reason)
 	}
-	if err := verdict(opts.IO, findings, "the instance and its files", target); err != nil || len(failed) == 0 {
+	if err := verdict(opts.IO, findings, "the instance is", target); err != nil || len(failed) == 0 {
 		return err
 	}
 	return &cmdutil.ExitError{Code: cmdutil.ExitPartial, Err: fmt.Errorf("incomplete check: could not read %s", strings.Join(failed, ", "))}

@@ -124,11 +124,12 @@ func lintRun(ctx context.Context, opts *LintOptions) error {
 	if err := writeFindings(opts.IO, format, findings); err != nil {
 		return err
 	}
-	return verdict(opts.IO, findings, "the files", target)
+	return verdict(opts.IO, findings, "the files are", target)
 }
 
-// verdict prints the summary line and turns errors into exit 3.
-func verdict(ios *iostreams.IOStreams, findings []upg.Finding, what, target string) error {
+// verdict prints the summary line and turns errors into exit 3; subject is "the files are"
+// or "the instance is".
+func verdict(ios *iostreams.IOStreams, findings []upg.Finding, subject, target string) error {
 	errs, warns := 0, 0
 	for _, f := range findings {
 		if f.Severity == upg.SeverityError {
@@ -139,7 +140,7 @@ func verdict(ios *iostreams.IOStreams, findings []upg.Finding, what, target stri
 	}
 	if errs > 0 {
 		return &cmdutil.ExitError{Code: cmdutil.ExitPartial,
-			Err: fmt.Errorf("%s and %s: %s are not ready for %s", plural(errs, "error"), plural(warns, "warning"), what, target)}
+			Err: fmt.Errorf("%s and %s: %s not ready for %s", plural(errs, "error"), plural(warns, "warning"), subject, target)}
 	}
 	if warns > 0 {
 		fmt.Fprintf(ios.ErrOut, "%s, no errors for %s\n", plural(warns, "warning"), target)
