@@ -330,4 +330,3 @@ func TestCheckFaults(t *testing.T) {
 		assert.Equal(t, weekly(srv, srv.AdminKey()), r.State.WeeklySchedules)
 	})
 }
-
