@@ -355,3 +355,23 @@ func TestListNeverGetsOneQuery(t *testing.T) {
 		assert.Error(t, err, "GET %s records a view event and must not be used by query list", r.Path)
 	}
 }
+
+// TestListOnATerminal: a title line and a table fitted to the terminal width
+// on a TTY; piped output has neither, and no progress reaches stdout.
+func TestListOnATerminal(t *testing.T) {
+	srv, url := clitest.Fake(t, fakeredash.Options{Queries: 60})
+	env := clitest.EnvFor(url, srv.AdminKey())
+	res := clitest.RunTTY(t, true, env, "query", "list", "--limit", "5")
+	require.Equal(t, 0, res.Code, res.Stderr)
+	assert.True(t, strings.HasPrefix(res.Stdout, "Showing 5 queries\n\n"), res.Stdout)
+	for _, line := range strings.Split(strings.TrimSpace(res.Stdout), "\n") {
+		assert.LessOrEqual(t, len([]rune(line)), 120, line)
+	}
+	res = clitest.RunTTY(t, false, env, "query", "list", "--limit", "5")
+	require.Equal(t, 0, res.Code, res.Stderr)
+	assert.True(t, strings.HasPrefix(res.Stdout, "ID "), res.Stdout)
+	assert.Empty(t, res.Stderr)
+	res = clitest.RunTTY(t, false, env, "--quiet", "query", "list", "--limit", "5", "-o", "json")
+	require.Equal(t, 0, res.Code, res.Stderr)
+	assert.Empty(t, res.Stderr)
+}
