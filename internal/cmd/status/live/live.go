@@ -32,7 +32,6 @@ const (
 	PartTasks           = "tasks"
 	PartOutdatedQueries = "outdated_queries"
 	PartSchedules       = "schedules"
-	PartStringIntervals = "string_intervals"
 )
 
 // Job systems, as in Snapshot.JobSystem.
@@ -224,7 +223,7 @@ func Read(ctx context.Context, client *redash.Client, url string, o Options) (*S
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	r.finish(version, o)
+	r.finish(version)
 	return s, nil
 }
 
@@ -492,7 +491,7 @@ func (r *reader) tasks(ctx context.Context) {
 }
 
 // finish settles the parts that depend on several requests and records what is missing.
-func (r *reader) finish(version redash.Version, o Options) {
+func (r *reader) finish(version redash.Version) {
 	s := r.s
 	if s.Queues == nil && r.statusQueues != nil {
 		s.Queues = r.statusQueues
@@ -520,10 +519,7 @@ func (r *reader) finish(version redash.Version, o Options) {
 	if !s.User.Admin && s.DataSources != nil {
 		r.gaps[PartDataSources] = Gap{Part: PartDataSources, Reason: "data sources: only those of the key's groups are listed (an admin key lists all)"}
 	}
-	if o.Schedules && s.Schedules != nil && version.ScheduleIsObject() {
-		r.gaps[PartStringIntervals] = Gap{Part: PartStringIntervals, Reason: "string intervals: not counted (the Redash client does not expose whether a schedule's interval was stored as a string)"}
-	}
-	for _, p := range []string{PartCounts, PartDataSources, PartServer, PartQueues, PartWorkers, PartTasks, PartOutdatedQueries, PartSchedules, PartStringIntervals} {
+	for _, p := range []string{PartCounts, PartDataSources, PartServer, PartQueues, PartWorkers, PartTasks, PartOutdatedQueries, PartSchedules} {
 		if g, ok := r.gaps[p]; ok {
 			s.Gaps = append(s.Gaps, g)
 		}
