@@ -88,7 +88,7 @@ contract: see docs/output.md.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Target, "target", "", "Release to check against (e.g. 10.1.0)")
-	fl.StringArrayVar(&opts.ComposeFiles, "compose", nil, "docker-compose file (repeatable; later files override earlier ones)")
+	fl.StringArrayVar(&opts.ComposeFiles, "compose", nil, "Docker Compose file (repeatable; later files override earlier ones)")
 	fl.StringArrayVar(&opts.EnvFiles, "env-file", nil, "Env file (repeatable): interpolation variables with --compose, else the settings to lint")
 	cmdutil.AddOutputFlag(cmd, &opts.Output)
 	_ = cmd.RegisterFlagCompletionFunc("target", completeVersions)
