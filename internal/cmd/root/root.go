@@ -20,6 +20,8 @@ import (
 	"github.com/redashctl/redashctl/internal/cmd/profile"
 	"github.com/redashctl/redashctl/internal/cmd/query"
 	"github.com/redashctl/redashctl/internal/cmd/sandbox"
+	"github.com/redashctl/redashctl/internal/cmd/status"
+	"github.com/redashctl/redashctl/internal/cmd/upgrade"
 	versioncmd "github.com/redashctl/redashctl/internal/cmd/version"
 	"github.com/redashctl/redashctl/internal/cmdutil"
 	"github.com/redashctl/redashctl/internal/config"
@@ -84,6 +86,8 @@ Configure a real instance:
 	for _, c := range []*cobra.Command{
 		query.NewCmdQuery(f),
 		profile.NewCmdProfile(f),
+		status.NewCmdStatus(f, nil),
+		upgrade.NewCmdUpgrade(f),
 		sandbox.NewCmdSandbox(f),
 		demo.NewCmdDemo(f, func(ctx context.Context, args []string, ios *iostreams.IOStreams, env config.Env) int {
 			return RunContext(ctx, args, ios, env)
