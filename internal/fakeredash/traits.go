@@ -8,10 +8,13 @@ import (
 
 // Traits of a generated query. The first group are generation facts; the
 // second are the findings an audit with the default thresholds of issue 3
-// should report, computed over the generated data as an admin sees it
-// through the API (only for queries the admin's list shows, i.e. not
-// archived and with a data source). Traits are fixed when the data is
-// generated and are not updated by later API calls.
+// should report, computed over the generated data as the admin (AdminKey)
+// sees it through the list endpoints: only for queries the admin's query
+// list shows (not archived, with a data source, and on v4 not another
+// user's draft), and counting only the widgets of dashboards the admin's
+// dashboard list shows (not archived, not another user's draft). Traits
+// are fixed when the data is generated and are not updated by later API
+// calls.
 const (
 	TraitDraft                 = "draft"
 	TraitArchived              = "archived"
@@ -33,7 +36,7 @@ const (
 	TraitDataSourcePaused      = "data-source-paused"
 	TraitDataSourceRestricted  = "data-source-restricted" // not visible to UserKey
 	TraitKeepTag               = "keep-tag"
-	TraitOnDashboard           = "on-dashboard" // a widget on a non-archived dashboard
+	TraitOnDashboard           = "on-dashboard" // a widget on a dashboard the admin lists
 	TraitHasAlert              = "has-alert"
 
 	// TraitNeverRun: no latest result, created more than 7 days before Now.
@@ -68,7 +71,9 @@ const (
 	// TraitDataSourceMissing: the data source was deleted or is paused.
 	TraitDataSourceMissing = "data-source-missing"
 	// TraitBrokenReference: a query parameter or query_<id> of the Query
-	// Results data source points at an archived or missing query.
+	// Results data source points at a query the admin's list does not show:
+	// archived, missing, on a deleted data source, or (v4) another user's
+	// draft.
 	TraitBrokenReference = "broken-reference"
 )
 
@@ -95,8 +100,8 @@ func computeTraits(out *generated, d *dialect, now time.Time) {
 	}
 	onDash := map[int]bool{}
 	for _, db := range out.dashboards {
-		if db.IsArchived {
-			continue
+		if db.IsArchived || (db.IsDraft && db.UserID != userAdmin) {
+			continue // the admin's dashboard list does not show it (§9.1)
 		}
 		for _, w := range db.Widgets {
 			if qid := vizQuery[w.VisualizationID]; qid != 0 {
@@ -108,7 +113,10 @@ func computeTraits(out *generated, d *dialect, now time.Time) {
 	for _, a := range out.alerts {
 		hasAlert[a.QueryID] = true
 	}
-	listed := func(q *Query) bool { return !q.IsArchived && q.DataSourceID != 0 }
+	// listed: what the admin's GET /api/queries shows (§5.1, §5.4).
+	listed := func(q *Query) bool {
+		return !q.IsArchived && q.DataSourceID != 0 && (d.major >= 5 || !q.IsDraft || q.UserID == userAdmin)
+	}
 	// Executions are matched by SQL text and data source (§11, §17): an
 	// execution of one query is evidence for every listed query with the
 	// same normalized SQL on the same data source.
@@ -162,7 +170,7 @@ func computeTraits(out *generated, d *dialect, now time.Time) {
 	}
 	broken := func(ref int) bool {
 		r := byID[ref]
-		return r == nil || r.IsArchived
+		return r == nil || !listed(r)
 	}
 
 	for _, q := range out.queries {
