@@ -164,14 +164,19 @@ func diffRun(ctx context.Context, opts *DiffOptions) error {
 	if err != nil {
 		return cmdutil.FlagErrorWrap(err)
 	}
+	// Resolve both profiles before any request, so that a broken profile costs nothing.
+	var clients [2]*redash.Client
+	var urls [2]string
+	for i, name := range opts.Profiles {
+		if clients[i], urls[i], err = opts.Resolve(name); err != nil {
+			return fmt.Errorf("profile %s: %w", name, err)
+		}
+	}
 	var snaps [2]*live.Snapshot
 	now := opts.Now().UTC()
 	g, gctx := errgroup.WithContext(ctx)
 	for i, name := range opts.Profiles {
-		client, url, err := opts.Resolve(name)
-		if err != nil {
-			return fmt.Errorf("profile %s: %w", name, err)
-		}
+		client, url := clients[i], urls[i]
 		g.Go(func() error {
 			s, err := live.Read(gctx, client, url, live.Options{Schedules: true, Now: now})
 			if err != nil {
