@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 )
 
 // DashboardsService handles dashboards.
@@ -195,4 +196,73 @@ func (s *WidgetsService) Delete(ctx context.Context, id int) error {
 		return fmt.Errorf("delete widget %d: %w", id, err)
 	}
 	return nil
+}
+
+// ListWithWidgets returns every dashboard the caller can list, each read
+// once with its widgets (GET per dashboard, up to the client's concurrency
+// at a time), in list order. A dashboard archived or deleted between the
+// list and its GET (404) is left out. It is how to find the widgets showing
+// a query: no endpoint lists widgets by query. From v6 each GET records a
+// "view" event on the dashboard.
+//
+// Redash API: GET /api/dashboards, then GET /api/dashboards/{slug} (v4–v9)
+// or GET /api/dashboards/{id} (v10+)
+func (s *DashboardsService) ListWithWidgets(ctx context.Context, opts DashboardListOptions) ([]Dashboard, error) {
+	list, err := s.ListAll(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.client.Version(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list dashboards: %w", err)
+	}
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	out := make([]*Dashboard, len(list))
+	errs := make([]error, len(list))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(s.client.concurrency, len(list)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				d, err := s.Get(ctx, s.Ref(v, list[i]))
+				switch {
+				case errors.Is(err, ErrNotFound):
+				case err != nil:
+					errs[i] = err
+					cancel()
+				default:
+					out[i] = d
+				}
+			}
+		}()
+	}
+feed:
+	for i := range list {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := parent.Err(); err != nil {
+		return nil, fmt.Errorf("list dashboards: %w", err)
+	}
+	result := make([]Dashboard, 0, len(list))
+	for _, d := range out {
+		if d != nil {
+			result = append(result, *d)
+		}
+	}
+	return result, nil
 }
