@@ -11,6 +11,9 @@ import (
 func (s *Server) addEvent(ev event, action, objType string) {
 	s.evMu.Lock()
 	defer s.evMu.Unlock()
+	if s.eventsStopped {
+		return
+	}
 	ev.action = s.actions.id(action)
 	ev.objType = s.objTypes.id(objType)
 	s.events = append(s.events, ev)

@@ -280,6 +280,10 @@ func (x *rctx) dispatch() {
 		if x.routeGroups() {
 			return
 		}
+	case "settings":
+		if x.routeSettings() {
+			return
+		}
 	case "destinations":
 		if n == 2 && m == http.MethodGet {
 			x.listDestinations()

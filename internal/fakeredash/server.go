@@ -69,11 +69,12 @@ type Server struct {
 	st      *state
 	keyRand *rand.Rand
 
-	evMu     sync.RWMutex // guards events, actions, objTypes
-	events   []event
-	evCap    int
-	actions  *internTable
-	objTypes *internTable
+	evMu          sync.RWMutex // guards events, eventsStopped, actions, objTypes
+	events        []event
+	eventsStopped bool // StopEvents: nothing is recorded any more
+	evCap         int
+	actions       *internTable
+	objTypes      *internTable
 
 	faultMu   sync.Mutex
 	faults    []*faultState
