@@ -12,7 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/redashctl/redashctl/internal/cmd/factory"
-	"github.com/redashctl/redashctl/internal/cmd/status/live"
+	live "github.com/redashctl/redashctl/internal/livestatus"
 	"github.com/redashctl/redashctl/internal/cmdutil"
 	"github.com/redashctl/redashctl/internal/config"
 	"github.com/redashctl/redashctl/internal/iostreams"

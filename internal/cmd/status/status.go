@@ -16,7 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/redashctl/redashctl/internal/cmd/status/live"
+	live "github.com/redashctl/redashctl/internal/livestatus"
 	"github.com/redashctl/redashctl/internal/cmdutil"
 	"github.com/redashctl/redashctl/internal/config"
 	"github.com/redashctl/redashctl/internal/iostreams"

@@ -5,7 +5,7 @@
 // Each part is read on its own: a part the API key may not read, or that
 // fails, becomes a Gap and the other parts are still filled. Only the session
 // is essential; without it Read fails.
-package live
+package livestatus
 
 import (
 	"context"
