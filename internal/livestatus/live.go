@@ -1,4 +1,4 @@
-// Package live reads what a running Redash tells about itself (version,
+// Package livestatus reads what a running Redash tells about itself (version,
 // queues and workers, object counts, data sources, schedules) for
 // `redashctl status`, `status diff` and `upgrade check`.
 //

@@ -12,10 +12,10 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/redashctl/redashctl/internal/cmd/factory"
-	live "github.com/redashctl/redashctl/internal/livestatus"
 	"github.com/redashctl/redashctl/internal/cmdutil"
 	"github.com/redashctl/redashctl/internal/config"
 	"github.com/redashctl/redashctl/internal/iostreams"
+	live "github.com/redashctl/redashctl/internal/livestatus"
 	"github.com/redashctl/redashctl/internal/output"
 	"github.com/redashctl/redashctl/pkg/redash"
 )

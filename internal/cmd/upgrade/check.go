@@ -10,10 +10,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	live "github.com/redashctl/redashctl/internal/livestatus"
 	"github.com/redashctl/redashctl/internal/cmdutil"
 	"github.com/redashctl/redashctl/internal/config"
 	"github.com/redashctl/redashctl/internal/iostreams"
+	live "github.com/redashctl/redashctl/internal/livestatus"
 	"github.com/redashctl/redashctl/internal/output"
 	"github.com/redashctl/redashctl/pkg/redash"
 	upg "github.com/redashctl/redashctl/pkg/upgrade"
