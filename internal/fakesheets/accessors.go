@@ -129,7 +129,7 @@ func (s *Server) Values(id, tab string) ([][]any, error) {
 	}
 	var rows [][]any
 	for _, data := range sh.data {
-		var row []any
+		row := make([]any, 0, len(data))
 		for _, v := range data {
 			c := s.toPublic(v)
 			if c.Formula != "" {

@@ -268,7 +268,7 @@ func parseRoute(escaped string) (route, bool) {
 		case strings.HasSuffix(rng, ":clear"):
 			rt.op, rt.method, rt.rng = "values.clear", http.MethodPost, strings.TrimSuffix(rng, ":clear")
 		default:
-			rt.op, rt.rng = "values.get", rng
+			rt.op, rt.method, rt.rng = "values.get", http.MethodGet, rng
 		}
 	default:
 		return route{}, false

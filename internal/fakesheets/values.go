@@ -143,11 +143,15 @@ func inputOption(q url.Values) (bool, error) {
 	return false, fmt.Errorf("Invalid value at 'value_input_option' (%s)", q.Get("valueInputOption"))
 }
 
-func updateResponse(id string, sh *sheet, r0, c0 int, cells [][]cell) map[string]any {
+func updateResponse(id string, sh *sheet, r0, c0 int, cells [][]cell, skips [][]bool) map[string]any {
 	width, n := 0, 0
-	for _, row := range cells {
+	for i, row := range cells {
 		width = max(width, len(row))
-		n += len(row)
+		for j := range row {
+			if !skips[i][j] {
+				n++
+			}
+		}
 	}
 	resp := map[string]any{"spreadsheetId": id}
 	if len(cells) > 0 && width > 0 {
@@ -187,7 +191,7 @@ func (s *Server) handleValuesUpdate(w http.ResponseWriter, ss *spreadsheet, a1 s
 		return
 	}
 	commitWrite(sh, rg.r0, rg.c0, cells, skips)
-	writeJSON(w, http.StatusOK, updateResponse(ss.id, sh, rg.r0, rg.c0, cells))
+	writeJSON(w, http.StatusOK, updateResponse(ss.id, sh, rg.r0, rg.c0, cells, skips))
 }
 
 func (s *Server) handleValuesBatchUpdate(w http.ResponseWriter, ss *spreadsheet, body []byte) {
@@ -229,7 +233,7 @@ func (s *Server) handleValuesBatchUpdate(w http.ResponseWriter, ss *spreadsheet,
 	touched := map[*sheet]bool{}
 	for i, p := range plans {
 		commitWrite(p.sh, p.r0, p.c0, p.cells, p.skips)
-		r := updateResponse(ss.id, p.sh, p.r0, p.c0, p.cells)
+		r := updateResponse(ss.id, p.sh, p.r0, p.c0, p.cells, p.skips)
 		responses[i] = r
 		if n, ok := r["updatedCells"].(int); ok {
 			total += n
@@ -307,7 +311,7 @@ func (s *Server) handleValuesAppend(w http.ResponseWriter, ss *spreadsheet, a1 s
 		sh.rows += grow
 	}
 	commitWrite(sh, start, rg.c0, cells, skips)
-	resp := map[string]any{"spreadsheetId": ss.id, "updates": updateResponse(ss.id, sh, start, rg.c0, cells)}
+	resp := map[string]any{"spreadsheetId": ss.id, "updates": updateResponse(ss.id, sh, start, rg.c0, cells, skips)}
 	if tableRange != "" {
 		resp["tableRange"] = tableRange
 	}
@@ -376,7 +380,7 @@ func (s *Server) readRange(ss *spreadsheet, a1 string, q url.Values) (map[string
 	major := q.Get("majorDimension")
 	var rows [][]any
 	for r := rg.r0; r < rg.r1 && r < len(sh.data); r++ {
-		var row []any
+		row := []any{}
 		lastNonEmpty := -1
 		for c := rg.c0; c < rg.c1 && c < len(sh.data[r]); c++ {
 			v := sh.data[r][c]
