@@ -232,7 +232,7 @@ func TestCopyPasteAndCutPaste(t *testing.T) {
 	assert.Equal(t, []Cell{{Value: "old"}, {Value: 1.0, Format: fmtDate}, {Value: true}}, g[2])
 
 	a = e.batch("s", obj{"copyPaste": obj{
-		"source": obj{"sheetId": src, "startRowIndex": 1, "endRowIndex": 2, "startColumnIndex": 0, "endColumnIndex": 1},
+		"source":      obj{"sheetId": src, "startRowIndex": 1, "endRowIndex": 2, "startColumnIndex": 0, "endColumnIndex": 1},
 		"destination": obj{"sheetId": dst, "startRowIndex": 0, "endRowIndex": 1, "startColumnIndex": 0, "endColumnIndex": 3},
 		"pasteType":   "PASTE_VALUES",
 	}})
