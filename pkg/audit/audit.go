@@ -182,6 +182,10 @@ func Run(inv *Inventory, opts Options) (*Report, error) {
 	if err := th.Validate(); err != nil {
 		return nil, err
 	}
+	if l := inv.Events; l != nil && !l.Since().Equal(opts.Now.Add(-th.UnusedAfter)) {
+		return nil, fmt.Errorf("audit: the events log was read from %s, but the usage window starts at %s",
+			l.Since().UTC().Format(time.RFC3339), opts.Now.Add(-th.UnusedAfter).UTC().Format(time.RFC3339))
+	}
 	a := &auditor{inv: inv, now: opts.Now.UTC(), th: th, keepTag: opts.KeepTag}
 	return a.run(), nil
 }

@@ -9,6 +9,7 @@
 package plan
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -262,8 +263,19 @@ func Read(r io.Reader) (*Plan, error) {
 		return nil, err
 	}
 	for i := range p.Items {
-		if p.Items[i].Proposed == "" {
-			p.Items[i].Proposed = p.Items[i].Action
+		it := &p.Items[i]
+		if it.Proposed == "" {
+			it.Proposed = it.Action
+		}
+		switch sch := it.Before.Schedule; {
+		case string(sch) == "null":
+			it.Before.Schedule = nil
+		case len(sch) > 0:
+			// Written indented: keep the compact form Redash sends.
+			var buf bytes.Buffer
+			if json.Compact(&buf, sch) == nil {
+				it.Before.Schedule = buf.Bytes()
+			}
 		}
 	}
 	return &p, nil
