@@ -32,13 +32,13 @@ func sample() *Plan {
 				DataSourceID: intp(1), OwnerEmail: "ann@example.com", UpdatedAt: ran, LastRunAt: &ran, Dashboards: []int{}, Alerts: []int{}, Version: 1}},
 		{QueryID: 7, Name: "Draft, \"quoted\"", Action: Archive, Proposed: Archive,
 			Reasons: []Reason{{Code: "never-run", Detail: "no result since it was created on 2025-01-01, 669 days ago"}, {Code: "unused", Detail: "weak", Weak: true}},
-			Before: Snapshot{Name: "Draft, \"quoted\"", IsDraft: true, Schedule: json.RawMessage(`"3600"`), Tags: []string{}, DataSourceID: intp(2), OwnerEmail: "bob@example.com", UpdatedAt: made, Dashboards: []int{4, 9}, Alerts: []int{2}, Version: 1}},
+			Before:  Snapshot{Name: "Draft, \"quoted\"", IsDraft: true, Schedule: json.RawMessage(`"3600"`), Tags: []string{}, DataSourceID: intp(2), OwnerEmail: "bob@example.com", UpdatedAt: made, Dashboards: []int{4, 9}, Alerts: []int{2}, Version: 1}},
 		{QueryID: 12, Name: "Kept", Action: Keep, Proposed: Keep, Protected: ProtectedKeepTag,
 			Reasons: []Reason{{Code: "unused", Detail: "…"}, {Code: "keep-tag", Detail: `it carries the tag "keep": never archived`}},
-			Before: Snapshot{Name: "Kept", Tags: []string{"keep"}, UpdatedAt: made, Dashboards: []int{}, Alerts: []int{}, Version: 1}},
+			Before:  Snapshot{Name: "Kept", Tags: []string{"keep"}, UpdatedAt: made, Dashboards: []int{}, Alerts: []int{}, Version: 1}},
 		{QueryID: 20, Name: "Exported nightly", Action: Keep, Proposed: Keep, Protected: ProtectedExternalConsumer,
 			Reasons: []Reason{{Code: "never-run", Detail: "…"}, {Code: "external-consumer", Detail: "3 downloads with its query API key"}},
-			Before: Snapshot{Name: "Exported nightly", Tags: []string{}, UpdatedAt: made, Dashboards: []int{}, Alerts: []int{}, Version: 1}},
+			Before:  Snapshot{Name: "Exported nightly", Tags: []string{}, UpdatedAt: made, Dashboards: []int{}, Alerts: []int{}, Version: 1}},
 	}
 	return p
 }
@@ -144,7 +144,7 @@ func review(t *testing.T, p *Plan, edit func(rows [][]string, col map[string]int
 func TestImportRoundTrip(t *testing.T) {
 	p := sample()
 	sheet := review(t, p, func(rows [][]string, col map[string]int) {
-		rows[1][col["decision"]] = "Keep"     // a team needs query 3
+		rows[1][col["decision"]] = "Keep"    // a team needs query 3
 		rows[4][col["decision"]] = " keep  " // unchanged, with spaces
 		rows[2][col["name"]] = "renamed in the sheet: ignored"
 		// The reviewer sorted the sheet by id, descending.
