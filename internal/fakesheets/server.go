@@ -70,6 +70,8 @@ type Request struct {
 	// /v4/spreadsheets/abc/values/Sheet1!A1.
 	Path  string
 	Query url.Values
+	// Header holds the request headers (Authorization included).
+	Header http.Header
 	// Op names the API method: "spreadsheets.get",
 	// "spreadsheets.batchUpdate", "values.get", "values.batchGet",
 	// "values.update", "values.append", "values.clear",
@@ -289,7 +291,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.op, rt.method, rt.write = "values.update", http.MethodPut, true
 	}
 	rec := Request{
-		Time: s.now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(),
+		Time: s.now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone(),
 		Op: rt.op, SpreadsheetID: rt.id, Write: rt.write, Bytes: len(body),
 	}
 	if tooLarge {
