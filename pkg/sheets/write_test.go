@@ -139,7 +139,7 @@ func TestReplaceShrinksAndGrows(t *testing.T) {
 
 	big := make([][]any, 2000)
 	for i := range big {
-		big[i] = []any{i, fmt.Sprint("r", i), i % 2 == 0, nil, "z"}
+		big[i] = []any{i, fmt.Sprint("r", i), i%2 == 0, nil, "z"}
 	}
 	_, err = h.write(sheets.Target{SpreadsheetID: "book", Tab: "Data"}, table(cols("n", "s", "b", "nil", "z"), big), sheets.WriteOptions{})
 	require.NoError(t, err)
@@ -252,7 +252,9 @@ func TestAppend(t *testing.T) {
 	assert.False(t, res.HeaderWritten)
 	assert.Equal(t, "'History'!A4:C4", res.Range)
 
-	stamp := func(tm time.Time) fakesheets.Cell { return fakesheets.Cell{Value: sheets.Serial(tm), Format: datetimeFmt} }
+	stamp := func(tm time.Time) fakesheets.Cell {
+		return fakesheets.Cell{Value: sheets.Serial(tm), Format: datetimeFmt}
+	}
 	g := h.grid("book", "History")
 	assert.Equal(t, text("exported_at", "metric", "value"), g[0][:3])
 	assert.Equal(t, []fakesheets.Cell{stamp(ts1), {Value: "users"}, num(10)}, g[1][:3])
