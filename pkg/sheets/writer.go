@@ -1,6 +1,7 @@
 package sheets
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -205,7 +206,7 @@ func New(ctx context.Context, opts Options) (*Writer, error) {
 	// Inner to outer: count what reaches the server, bound each attempt,
 	// pace writes, retry, count calls.
 	var inner http.RoundTripper = &countTransport{base: base, w: w}
-	inner = &timeoutTransport{base: inner, d: timeout}
+	inner = &attemptTransport{base: inner, d: timeout}
 	inner = &paceTransport{base: inner, w: w}
 	inner = &retry.Transport{Base: inner, Policy: w.policy}
 	inner = &callTransport{base: inner, w: w}
@@ -394,40 +395,40 @@ func (w *Writer) now() time.Time {
 	return time.Now()
 }
 
-// timeoutTransport bounds one attempt, reading the body included. An
-// attempt that times out while the caller's context is alive is reported
-// as transient, so the retry layer repeats it.
-type timeoutTransport struct {
+// attemptTransport bounds one attempt and reads its whole answer, so that
+// an answer cut short fails the attempt (and the retry layer repeats it)
+// instead of failing the caller's decoding later. An attempt that times out
+// while the caller's context is alive is reported as transient.
+type attemptTransport struct {
 	base http.RoundTripper
 	d    time.Duration
 }
 
-func (t *timeoutTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+// maxAnswerBytes bounds an answer read into memory.
+const maxAnswerBytes = 512 << 20
+
+func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx, cancel := context.WithTimeoutCause(req.Context(), t.d, errAttemptTimeout)
+	defer cancel()
 	resp, err := t.base.RoundTrip(req.WithContext(ctx))
-	if err != nil {
-		cancel()
-		if req.Context().Err() == nil && errors.Is(context.Cause(ctx), errAttemptTimeout) {
-			return nil, retry.Transient(fmt.Errorf("no answer within %s: %w", t.d, err))
+	if err == nil {
+		var body []byte
+		body, err = io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
+		_ = resp.Body.Close()
+		if err == nil {
+			resp.Body = io.NopCloser(bytes.NewReader(body))
+			resp.ContentLength = int64(len(body))
+			return resp, nil
 		}
-		return nil, err
+		err = fmt.Errorf("read answer: %w", err)
 	}
-	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
-	return resp, nil
+	if req.Context().Err() == nil && errors.Is(context.Cause(ctx), errAttemptTimeout) {
+		return nil, retry.Transient(fmt.Errorf("no complete answer within %s: %w", t.d, err))
+	}
+	return nil, err
 }
 
 var errAttemptTimeout = errors.New("attempt timed out")
-
-type cancelBody struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (b *cancelBody) Close() error {
-	err := b.ReadCloser.Close()
-	b.cancel()
-	return err
-}
 
 // countTransport counts the requests that are sent.
 type countTransport struct {
