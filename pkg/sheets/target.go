@@ -73,14 +73,22 @@ func ParseTarget(s string) (Target, error) {
 	if !strings.EqualFold(u.Hostname(), "docs.google.com") {
 		return bad("not a Google Sheets URL (expected https://docs.google.com/spreadsheets/d/<id>/...)")
 	}
-	// /spreadsheets/d/<id>/..., possibly after /u/<n>/ or /a/<domain>/.
+	// /spreadsheets/d/<id>/..., possibly after /a/<domain>/ and with /u/<n>/
+	// (the signed-in account) before the d.
 	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
 	id := ""
-	for i := 0; i+2 < len(parts); i++ {
-		if parts[i] == "spreadsheets" && parts[i+1] == "d" {
-			id = parts[i+2]
-			break
+	for i := 0; i < len(parts); i++ {
+		if parts[i] != "spreadsheets" {
+			continue
 		}
+		j := i + 1
+		if j+1 < len(parts) && parts[j] == "u" {
+			j += 2
+		}
+		if j+1 < len(parts) && parts[j] == "d" {
+			id = parts[j+1]
+		}
+		break
 	}
 	if id == "" {
 		return bad("the URL has no /spreadsheets/d/<id>/ part")
