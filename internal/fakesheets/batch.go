@@ -752,8 +752,9 @@ var pasteTypes = map[string]bool{
 	"PASTE_FORMULA": true, "PASTE_DATA_VALIDATION": true, "PASTE_CONDITIONAL_FORMATTING": true,
 }
 
-// block copies the cells of a window.
-func block(sh *sheet, w [4]int) [][]cell {
+// block returns the cells of a window; with clone unset it shares the
+// sheet's storage, which is safe only when pasting into another sheet.
+func block(sh *sheet, w [4]int, clone bool) [][]cell {
 	out := make([][]cell, w[1]-w[0])
 	for r := w[0]; r < w[1]; r++ {
 		if r >= len(sh.data) {
@@ -763,7 +764,11 @@ func block(sh *sheet, w [4]int) [][]cell {
 		if w[2] >= len(row) {
 			continue
 		}
-		out[r-w[0]] = slices.Clone(row[w[2]:min(w[3], len(row))])
+		part := row[w[2]:min(w[3], len(row))]
+		if clone {
+			part = slices.Clone(part)
+		}
+		out[r-w[0]] = part
 	}
 	return out
 }
@@ -773,6 +778,9 @@ func pasteBlock(sh *sheet, src [][]cell, r0, c0, height, width int, pasteType st
 		var row []cell
 		if i < len(src) {
 			row = src[i]
+		}
+		if len(row) > 0 {
+			sh.reserve(r0+i, c0+width)
 		}
 		for j := 0; j < width; j++ {
 			var v cell
@@ -824,7 +832,7 @@ func (s *Server) copyPaste(ss *spreadsheet, rq *copyPasteReq, dry bool) error {
 	if dry {
 		return nil
 	}
-	b := block(src, sw)
+	b := block(src, sw, src == dst)
 	for i := 0; i < tilesR; i++ {
 		for j := 0; j < tilesC; j++ {
 			pasteBlock(dst, b, r0+i*h, c0+j*wd, h, wd, rq.PasteType)
@@ -856,7 +864,7 @@ func (s *Server) cutPaste(ss *spreadsheet, rq *cutPasteReq, dry bool) error {
 	if dry {
 		return nil
 	}
-	b := block(src, sw)
+	b := block(src, sw, true)
 	for r := sw[0]; r < sw[1] && r < len(src.data); r++ {
 		for c := sw[2]; c < sw[3] && c < len(src.data[r]); c++ {
 			src.data[r][c] = cell{}

@@ -259,6 +259,20 @@ func TestCopyPasteAndCutPaste(t *testing.T) {
 	g, _ = e.fake.Grid("s", "Dst")
 	assert.Equal(t, []Cell{{Value: "a"}, {}, {Value: true}}, g[2])
 	assert.Equal(t, []Cell{{Value: 1.0, Format: fmtDate}, {Value: true}, {}}, g[3])
+
+	// Within one sheet, overlapping windows paste what was there before.
+	require.NoError(t, e.fake.SetValues("s", "Src", [][]any{{"p", "q"}, {"r", "s"}}))
+	a = e.batch("s", obj{"copyPaste": obj{
+		"source":      obj{"sheetId": src, "startRowIndex": 0, "endRowIndex": 1, "startColumnIndex": 0, "endColumnIndex": 2},
+		"destination": obj{"sheetId": src, "startRowIndex": 0, "startColumnIndex": 1},
+	}})
+	assert.Equal(t, 400, a.Status, "column C is outside the 2-column grid")
+	a = e.batch("s", obj{"copyPaste": obj{
+		"source":      obj{"sheetId": src, "startRowIndex": 0, "endRowIndex": 1, "startColumnIndex": 0, "endColumnIndex": 2},
+		"destination": obj{"sheetId": src, "startRowIndex": 1, "startColumnIndex": 0},
+	}})
+	require.Equal(t, 200, a.Status, string(a.Body))
+	assert.Equal(t, [][]any{{"p", "q"}, {"p", "q"}}, e.values("s", "Src"))
 }
 
 func TestDimensions(t *testing.T) {

@@ -128,6 +128,20 @@ func (sh *sheet) set(r, c int, v cell) {
 	row[c] = v
 }
 
+// reserve makes row r hold at least n cells, so that writing a row of n
+// cells allocates once.
+func (sh *sheet) reserve(r, n int) {
+	n = min(n, sh.cols)
+	for len(sh.data) <= r {
+		sh.data = append(sh.data, nil)
+	}
+	if row := sh.data[r]; len(row) < n {
+		nr := make([]cell, n)
+		copy(nr, row)
+		sh.data[r] = nr
+	}
+}
+
 // resize changes the grid and drops cells outside it.
 func (sh *sheet) resize(rows, cols int) {
 	sh.rows, sh.cols = rows, cols

@@ -101,6 +101,9 @@ func (s *Server) planWrite(sh *sheet, rg a1Range, vr *valueRange, userEntered bo
 // unless parsing gave one (as typing a date into the UI does).
 func commitWrite(sh *sheet, r0, c0 int, cells [][]cell, skips [][]bool) {
 	for i, row := range cells {
+		if len(row) > 0 {
+			sh.reserve(r0+i, c0+len(row))
+		}
 		for j, c := range row {
 			if skips[i][j] {
 				continue
