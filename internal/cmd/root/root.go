@@ -15,8 +15,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/redashctl/redashctl/internal/build"
+	auditcmd "github.com/redashctl/redashctl/internal/cmd/audit"
 	"github.com/redashctl/redashctl/internal/cmd/demo"
 	"github.com/redashctl/redashctl/internal/cmd/factory"
+	plancmd "github.com/redashctl/redashctl/internal/cmd/plan"
 	"github.com/redashctl/redashctl/internal/cmd/profile"
 	"github.com/redashctl/redashctl/internal/cmd/query"
 	"github.com/redashctl/redashctl/internal/cmd/sandbox"
@@ -85,6 +87,8 @@ Configure a real instance:
 	cmd.AddGroup(&cobra.Group{ID: "core", Title: "Commands:"})
 	for _, c := range []*cobra.Command{
 		query.NewCmdQuery(f),
+		auditcmd.NewCmdAudit(f, nil),
+		plancmd.NewCmdPlan(f),
 		profile.NewCmdProfile(f),
 		status.NewCmdStatus(f, nil),
 		upgrade.NewCmdUpgrade(f),
