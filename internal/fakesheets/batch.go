@@ -2,7 +2,6 @@ package fakesheets
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -176,10 +175,10 @@ func (s *Server) decodeRequest(kind string, raw json.RawMessage) (request, error
 		err = json.Unmarshal(raw, &v)
 		rq.dimension = &v.Range
 	default:
-		return rq, fmt.Errorf("fakesheets does not support %s", kind)
+		return rq, gerr("fakesheets does not support %s", kind)
 	}
 	if err != nil {
-		return rq, fmt.Errorf("invalid JSON: %v", err)
+		return rq, gerr("invalid JSON: %v", err)
 	}
 	return rq, nil
 }
@@ -268,24 +267,24 @@ func (s *Server) apply(ss *spreadsheet, rq request, dry bool) (any, error) {
 	case "deleteDimension":
 		return nil, deleteDimension(ss, rq.dimension, dry)
 	}
-	return nil, fmt.Errorf("fakesheets does not support %s", rq.kind)
+	return nil, gerr("fakesheets does not support %s", rq.kind)
 }
 
-func noGrid(id int64) error { return fmt.Errorf("No grid with id: %d", id) }
+func noGrid(id int64) error { return gerr("No grid with id: %d", id) }
 
 func (s *Server) addSheet(ss *spreadsheet, p *sheetPropertiesJSON, newID int64) (any, error) {
 	sh := &sheet{id: newID, rows: DefaultRows, cols: DefaultColumns}
 	if p.SheetID != nil {
 		if *p.SheetID < 0 {
-			return nil, fmt.Errorf("Invalid sheet id: %d", *p.SheetID)
+			return nil, gerr("Invalid sheet id: %d", *p.SheetID)
 		}
 		sh.id = *p.SheetID
 	}
 	if _, dup := ss.byID(sh.id); dup != nil {
-		return nil, fmt.Errorf("A sheet with id %d already exists.", sh.id)
+		return nil, gerr("A sheet with id %d already exists.", sh.id)
 	}
 	if p.SheetType != "" && p.SheetType != "GRID" {
-		return nil, fmt.Errorf("fakesheets supports only GRID sheets, not %s", p.SheetType)
+		return nil, gerr("fakesheets supports only GRID sheets, not %s", p.SheetType)
 	}
 	if p.Title != nil && *p.Title != "" {
 		sh.title = *p.Title
@@ -334,10 +333,10 @@ func (s *Server) addSheet(ss *spreadsheet, p *sheetPropertiesJSON, newID int64) 
 
 func checkTitle(ss *spreadsheet, title string, self *sheet) error {
 	if strings.TrimSpace(title) == "" {
-		return errors.New("Sheet title must not be empty.")
+		return gerr("Sheet title must not be empty.")
 	}
 	if _, other := ss.byTitle(title); other != nil && other != self {
-		return fmt.Errorf("A sheet with the name %q already exists. Please enter another name.", title)
+		return gerr("A sheet with the name %q already exists. Please enter another name.", title)
 	}
 	return nil
 }
@@ -345,15 +344,15 @@ func checkTitle(ss *spreadsheet, title string, self *sheet) error {
 func checkGrid(sh *sheet) error {
 	switch {
 	case sh.rows < 1:
-		return errors.New("You can't delete all the rows on the sheet.")
+		return gerr("You can't delete all the rows on the sheet.")
 	case sh.cols < 1:
-		return errors.New("You can't delete all the columns on the sheet.")
+		return gerr("You can't delete all the columns on the sheet.")
 	case sh.frozenRows < 0 || sh.frozenCols < 0:
-		return errors.New("Frozen counts must not be negative.")
+		return gerr("Frozen counts must not be negative.")
 	case sh.frozenRows >= sh.rows && sh.frozenRows > 0:
-		return errors.New("You can't freeze all visible rows on the sheet.")
+		return gerr("You can't freeze all visible rows on the sheet.")
 	case sh.frozenCols >= sh.cols && sh.frozenCols > 0:
-		return errors.New("You can't freeze all visible columns on the sheet.")
+		return gerr("You can't freeze all visible columns on the sheet.")
 	}
 	return nil
 }
@@ -364,7 +363,7 @@ func checkVisible(ss *spreadsheet) error {
 			return nil
 		}
 	}
-	return errors.New("You can't hide all the sheets in a document.")
+	return gerr("You can't hide all the sheets in a document.")
 }
 
 func deleteSheet(ss *spreadsheet, id int64) error {
@@ -373,7 +372,7 @@ func deleteSheet(ss *spreadsheet, id int64) error {
 		return noGrid(id)
 	}
 	if len(ss.sheets) == 1 {
-		return errors.New("You can't remove all the sheets in a document.")
+		return gerr("You can't remove all the sheets in a document.")
 	}
 	ss.sheets = slices.Delete(ss.sheets, i, i+1)
 	return checkVisible(ss)
@@ -381,7 +380,7 @@ func deleteSheet(ss *spreadsheet, id int64) error {
 
 func updateSheetProperties(ss *spreadsheet, rq *updateSheetPropertiesReq, dry bool) error {
 	if strings.TrimSpace(rq.Fields) == "" {
-		return errors.New("At least one field must be specified.")
+		return gerr("At least one field must be specified.")
 	}
 	var id int64
 	if rq.Properties.SheetID != nil {
@@ -416,7 +415,7 @@ func updateSheetProperties(ss *spreadsheet, rq *updateSheetPropertiesReq, dry bo
 			next.frozenRows, next.frozenCols = intOr0(g.FrozenRowCount), intOr0(g.FrozenColumnCount)
 		case "title":
 			if p.Title == nil {
-				return errors.New("Sheet title must not be empty.")
+				return gerr("Sheet title must not be empty.")
 			}
 			next.title = *p.Title
 		case "hidden":
@@ -436,12 +435,12 @@ func updateSheetProperties(ss *spreadsheet, rq *updateSheetPropertiesReq, dry bo
 			next.frozenCols = intOr0(g.FrozenColumnCount)
 		case "sheetId":
 			if p.SheetID == nil || *p.SheetID != sh.id {
-				return errors.New("sheetId cannot be changed")
+				return gerr("sheetId cannot be changed")
 			}
 		case "tabColor", "tabColorStyle", "rightToLeft", "gridProperties.hideGridlines":
 			// Accepted and ignored: the fake does not keep them.
 		default:
-			return fmt.Errorf("Invalid field mask: %q is not a field of SheetProperties", strings.TrimSpace(f))
+			return gerr("Invalid field mask: %q is not a field of SheetProperties", strings.TrimSpace(f))
 		}
 	}
 	if err := checkTitle(ss, next.title, sh); err != nil {
@@ -472,7 +471,7 @@ type cellMask struct{ value, format bool }
 func parseCellMask(fields string) (cellMask, error) {
 	var m cellMask
 	if strings.TrimSpace(fields) == "" {
-		return m, errors.New("At least one field must be specified.")
+		return m, gerr("At least one field must be specified.")
 	}
 	for _, f := range strings.Split(fields, ",") {
 		f = strings.TrimSpace(f)
@@ -487,7 +486,7 @@ func parseCellMask(fields string) (cellMask, error) {
 			f == "dataValidation", f == "pivotTable", f == "hyperlink":
 			// Accepted and ignored: the fake keeps values and number formats only.
 		default:
-			return m, fmt.Errorf("Invalid field mask: %q is not a field of CellData", f)
+			return m, gerr("Invalid field mask: %q is not a field of CellData", f)
 		}
 	}
 	return m, nil
@@ -519,13 +518,13 @@ func (s *Server) valueCell(ev *extendedValue) (cell, error) {
 		c = cell{k: kFormula, s: *ev.FormulaValue}
 	}
 	if ev.ErrorValue != nil {
-		return cell{}, errors.New("errorValue cannot be written")
+		return cell{}, gerr("errorValue cannot be written")
 	}
 	if set > 1 {
-		return cell{}, errors.New("Invalid value: more than one kind of value is set")
+		return cell{}, gerr("Invalid value: more than one kind of value is set")
 	}
 	if (c.k == kStr || c.k == kFormula) && charCount(c.s) > s.maxCellChars {
-		return cell{}, fmt.Errorf("Your input contains more than the maximum of %d characters in a single cell.", s.maxCellChars)
+		return cell{}, gerr("Your input contains more than the maximum of %d characters in a single cell.", s.maxCellChars)
 	}
 	return c, nil
 }
@@ -567,7 +566,7 @@ func window(ss *spreadsheet, gr gridRange) (*sheet, [4]int, error) {
 	}
 	w := [4]int{get(gr.StartRowIndex, 0), get(gr.EndRowIndex, sh.rows), get(gr.StartColumnIndex, 0), get(gr.EndColumnIndex, sh.cols)}
 	if w[0] < 0 || w[2] < 0 || w[0] > w[1] || w[2] > w[3] {
-		return nil, w, errors.New("Invalid range: start index must be less than or equal to end index")
+		return nil, w, gerr("Invalid range: start index must be less than or equal to end index")
 	}
 	if w[1] > sh.rows || w[3] > sh.cols {
 		return nil, w, gridError(sh, w[1], w[3])
@@ -576,7 +575,7 @@ func window(ss *spreadsheet, gr gridRange) (*sheet, [4]int, error) {
 }
 
 func gridError(sh *sheet, rows, cols int) error {
-	return fmt.Errorf("Range (%s!%s%d) exceeds grid limits. Max rows: %d, max columns: %d",
+	return gerr("Range (%s!%s%d) exceeds grid limits. Max rows: %d, max columns: %d",
 		quoteTitle(sh.title), colName(max(cols-1, 0)), rows, sh.rows, sh.cols)
 }
 
@@ -586,7 +585,7 @@ func (s *Server) updateCells(ss *spreadsheet, rq *updateCellsReq, dry bool) erro
 		return err
 	}
 	if (rq.Start == nil) == (rq.Range == nil) {
-		return errors.New("exactly one of start and range must be set")
+		return gerr("exactly one of start and range must be set")
 	}
 	var (
 		sh *sheet
@@ -607,18 +606,18 @@ func (s *Server) updateCells(ss *spreadsheet, rq *updateCellsReq, dry bool) erro
 		}
 		w = [4]int{rq.Start.RowIndex, rq.Start.RowIndex + len(rq.Rows), rq.Start.ColumnIndex, rq.Start.ColumnIndex + width}
 		if w[0] < 0 || w[2] < 0 {
-			return errors.New("Invalid start coordinate")
+			return gerr("Invalid start coordinate")
 		}
 		if w[1] > sh.rows || w[3] > sh.cols {
 			return gridError(sh, w[1], w[3])
 		}
 	}
 	if len(rq.Rows) > w[1]-w[0] {
-		return fmt.Errorf("%d rows do not fit in a range of %d rows", len(rq.Rows), w[1]-w[0])
+		return gerr("%d rows do not fit in a range of %d rows", len(rq.Rows), w[1]-w[0])
 	}
 	for i, row := range rq.Rows {
 		if len(row.Values) > w[3]-w[2] {
-			return fmt.Errorf("row %d has %d values, more than the range's %d columns", i, len(row.Values), w[3]-w[2])
+			return gerr("row %d has %d values, more than the range's %d columns", i, len(row.Values), w[3]-w[2])
 		}
 		for j := range row.Values {
 			if _, err := s.valueCell(row.Values[j].UserEnteredValue); err != nil {
@@ -794,10 +793,10 @@ func pasteBlock(sh *sheet, src [][]cell, r0, c0, height, width int, pasteType st
 
 func (s *Server) copyPaste(ss *spreadsheet, rq *copyPasteReq, dry bool) error {
 	if !pasteTypes[rq.PasteType] {
-		return fmt.Errorf("Invalid pasteType %q", rq.PasteType)
+		return gerr("Invalid pasteType %q", rq.PasteType)
 	}
 	if rq.PasteOrientation != "" && rq.PasteOrientation != "NORMAL" {
-		return errors.New("fakesheets supports only pasteOrientation NORMAL")
+		return gerr("fakesheets supports only pasteOrientation NORMAL")
 	}
 	src, sw, err := window(ss, rq.Source)
 	if err != nil {
@@ -824,7 +823,7 @@ func (s *Server) copyPaste(ss *spreadsheet, rq *copyPasteReq, dry bool) error {
 		tilesC = (*e - c0) / wd
 	}
 	if r0 < 0 || c0 < 0 {
-		return errors.New("Invalid destination")
+		return gerr("Invalid destination")
 	}
 	if r0+h*tilesR > dst.rows || c0+wd*tilesC > dst.cols {
 		return gridError(dst, r0+h*tilesR, c0+wd*tilesC)
@@ -843,7 +842,7 @@ func (s *Server) copyPaste(ss *spreadsheet, rq *copyPasteReq, dry bool) error {
 
 func (s *Server) cutPaste(ss *spreadsheet, rq *cutPasteReq, dry bool) error {
 	if !pasteTypes[rq.PasteType] {
-		return fmt.Errorf("Invalid pasteType %q", rq.PasteType)
+		return gerr("Invalid pasteType %q", rq.PasteType)
 	}
 	src, sw, err := window(ss, rq.Source)
 	if err != nil {
@@ -856,7 +855,7 @@ func (s *Server) cutPaste(ss *spreadsheet, rq *cutPasteReq, dry bool) error {
 	h, wd := sw[1]-sw[0], sw[3]-sw[2]
 	r0, c0 := rq.Destination.RowIndex, rq.Destination.ColumnIndex
 	if r0 < 0 || c0 < 0 {
-		return errors.New("Invalid destination")
+		return gerr("Invalid destination")
 	}
 	if r0+h > dst.rows || c0+wd > dst.cols {
 		return gridError(dst, r0+h, c0+wd)
@@ -880,7 +879,7 @@ func appendDimension(ss *spreadsheet, rq *appendDimensionReq) error {
 		return noGrid(rq.SheetID)
 	}
 	if rq.Length < 1 {
-		return errors.New("length must be at least 1")
+		return gerr("length must be at least 1")
 	}
 	switch rq.Dimension {
 	case "ROWS":
@@ -888,7 +887,7 @@ func appendDimension(ss *spreadsheet, rq *appendDimensionReq) error {
 	case "COLUMNS":
 		sh.cols += rq.Length
 	default:
-		return fmt.Errorf("Invalid dimension %q", rq.Dimension)
+		return gerr("Invalid dimension %q", rq.Dimension)
 	}
 	return nil
 }
@@ -898,14 +897,14 @@ func dimBounds(sh *sheet, dr *dimensionRange) (int, int, int, error) {
 	if dr.Dimension == "COLUMNS" {
 		count = sh.cols
 	} else if dr.Dimension != "ROWS" {
-		return 0, 0, 0, fmt.Errorf("Invalid dimension %q", dr.Dimension)
+		return 0, 0, 0, gerr("Invalid dimension %q", dr.Dimension)
 	}
 	if dr.StartIndex == nil || dr.EndIndex == nil {
-		return 0, 0, 0, errors.New("startIndex and endIndex are required")
+		return 0, 0, 0, gerr("startIndex and endIndex are required")
 	}
 	a, b := *dr.StartIndex, *dr.EndIndex
 	if a < 0 || a >= b {
-		return 0, 0, 0, errors.New("Invalid dimension range: start index must be less than end index")
+		return 0, 0, 0, gerr("Invalid dimension range: start index must be less than end index")
 	}
 	return a, b, count, nil
 }
@@ -949,15 +948,15 @@ func deleteDimension(ss *spreadsheet, dr *dimensionRange, dry bool) error {
 	}
 	if a == 0 && b == count {
 		if dr.Dimension == "ROWS" {
-			return errors.New("You can't delete all the rows on the sheet.")
+			return gerr("You can't delete all the rows on the sheet.")
 		}
-		return errors.New("You can't delete all the columns on the sheet.")
+		return gerr("You can't delete all the columns on the sheet.")
 	}
 	switch {
 	case dr.Dimension == "ROWS" && sh.frozenRows >= count-(b-a):
-		return errors.New("You can't freeze all visible rows on the sheet.")
+		return gerr("You can't freeze all visible rows on the sheet.")
 	case dr.Dimension == "COLUMNS" && sh.frozenCols >= count-(b-a):
-		return errors.New("You can't freeze all visible columns on the sheet.")
+		return gerr("You can't freeze all visible columns on the sheet.")
 	}
 	switch {
 	case dry && dr.Dimension == "ROWS":

@@ -260,7 +260,7 @@ func TestCopyPasteAndCutPaste(t *testing.T) {
 	assert.Equal(t, []Cell{{Value: "a"}, {}, {Value: true}}, g[2])
 	assert.Equal(t, []Cell{{Value: 1.0, Format: fmtDate}, {Value: true}, {}}, g[3])
 
-	// Within one sheet, overlapping windows paste what was there before.
+	// Within one sheet: a paste past the grid is refused, one inside works.
 	require.NoError(t, e.fake.SetValues("s", "Src", [][]any{{"p", "q"}, {"r", "s"}}))
 	a = e.batch("s", obj{"copyPaste": obj{
 		"source":      obj{"sheetId": src, "startRowIndex": 0, "endRowIndex": 1, "startColumnIndex": 0, "endColumnIndex": 2},

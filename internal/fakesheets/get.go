@@ -159,7 +159,7 @@ var knownFields = map[string]bool{
 func (m *fieldMask) check(prefix string) error {
 	for k, sub := range m.kids {
 		if k != "*" && !knownFields[k] {
-			return errors.New("Request contains an invalid argument: cannot find field " + prefix + k)
+			return gerr("Request contains an invalid argument: cannot find field %s", prefix+k)
 		}
 		if err := sub.check(prefix + k + "."); err != nil {
 			return err

@@ -549,3 +549,14 @@ func batchKinds(body []byte) []string {
 	}
 	return out
 }
+
+// apiMessage is an error whose text is an API error message, written the
+// way Google writes them (capitalised, often ending with a period).
+type apiMessage struct{ msg string }
+
+func (e *apiMessage) Error() string { return e.msg }
+
+// gerr formats an API error message.
+func gerr(format string, args ...any) error {
+	return &apiMessage{msg: fmt.Sprintf(format, args...)}
+}

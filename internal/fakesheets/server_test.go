@@ -249,7 +249,7 @@ func TestFaultSlowAndRate(t *testing.T) {
 	e := newEnv(t, Options{Seed: 3})
 	e.fake.CreateSpreadsheet("s")
 	e.fake.AddFault(Fault{Kind: FaultSlow, Delay: time.Hour, Op: "values.update"})
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	req, err := http.NewRequestWithContext(ctx, "PUT", e.srv.URL+"/v4/spreadsheets/s/values/A1?valueInputOption=RAW",
 		strings.NewReader(`{"values":[["slow"]]}`))
 	require.NoError(t, err)
@@ -285,9 +285,9 @@ func TestFaultSlowAndRate(t *testing.T) {
 
 func TestClock(t *testing.T) {
 	c := NewClock(t0)
-	require.NoError(t, c.Sleep(context.Background(), time.Minute))
+	require.NoError(t, c.Sleep(t.Context(), time.Minute))
 	assert.Equal(t, t0.Add(time.Minute), c.Now())
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	assert.ErrorIs(t, c.Sleep(ctx, time.Minute), context.Canceled)
 	assert.Equal(t, t0.Add(time.Minute), c.Now(), "a cancelled sleep does not advance")

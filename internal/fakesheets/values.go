@@ -3,7 +3,6 @@ package fakesheets
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -19,7 +18,7 @@ func decodeJSON(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("Invalid JSON payload received. %v", err)
+		return gerr("Invalid JSON payload received. %v", err)
 	}
 	return nil
 }
@@ -29,7 +28,7 @@ func decodeJSON(body []byte, v any) error {
 func resolve(ss *spreadsheet, a1 string) (*sheet, a1Range, error) {
 	rg, err := parseA1(a1)
 	if err != nil {
-		return nil, rg, fmt.Errorf("Unable to parse range: %s", a1)
+		return nil, rg, gerr("Unable to parse range: %s", a1)
 	}
 	var sh *sheet
 	if rg.title == "" {
@@ -40,7 +39,7 @@ func resolve(ss *spreadsheet, a1 string) (*sheet, a1Range, error) {
 		_, sh = ss.byTitle(rg.title)
 	}
 	if sh == nil {
-		return nil, rg, fmt.Errorf("Unable to parse range: %s", a1)
+		return nil, rg, gerr("Unable to parse range: %s", a1)
 	}
 	if rg.r1 < 0 {
 		rg.r1 = sh.rows
@@ -49,7 +48,7 @@ func resolve(ss *spreadsheet, a1 string) (*sheet, a1Range, error) {
 		rg.c1 = sh.cols
 	}
 	if rg.r0 >= sh.rows || rg.c0 >= sh.cols || rg.r1 > sh.rows || rg.c1 > sh.cols {
-		return nil, rg, fmt.Errorf("Range (%s) exceeds grid limits. Max rows: %d, max columns: %d", a1, sh.rows, sh.cols)
+		return nil, rg, gerr("Range (%s) exceeds grid limits. Max rows: %d, max columns: %d", a1, sh.rows, sh.cols)
 	}
 	return sh, rg, nil
 }
@@ -61,7 +60,7 @@ func (s *Server) planWrite(sh *sheet, rg a1Range, vr *valueRange, userEntered bo
 	if vr.MajorDimension == "COLUMNS" {
 		rows = transpose(rows)
 	} else if vr.MajorDimension != "" && vr.MajorDimension != "ROWS" {
-		return nil, nil, fmt.Errorf("Invalid majorDimension %q", vr.MajorDimension)
+		return nil, nil, gerr("Invalid majorDimension %q", vr.MajorDimension)
 	}
 	width := 0
 	for _, row := range rows {
@@ -69,16 +68,16 @@ func (s *Server) planWrite(sh *sheet, rg a1Range, vr *valueRange, userEntered bo
 	}
 	if !rg.singleCell {
 		if len(rows) > rg.r1-rg.r0 {
-			return nil, nil, fmt.Errorf("Requested writing within range [%s], but tried writing to row [%d]",
+			return nil, nil, gerr("Requested writing within range [%s], but tried writing to row [%d]",
 				formatA1(sh.title, rg.r0, rg.c0, rg.r1, rg.c1), rg.r0+len(rows))
 		}
 		if width > rg.c1-rg.c0 {
-			return nil, nil, fmt.Errorf("Requested writing within range [%s], but tried writing to column [%s]",
+			return nil, nil, gerr("Requested writing within range [%s], but tried writing to column [%s]",
 				formatA1(sh.title, rg.r0, rg.c0, rg.r1, rg.c1), colName(rg.c0+width-1))
 		}
 	}
 	if rg.r0+len(rows) > sh.rows || rg.c0+width > sh.cols {
-		return nil, nil, fmt.Errorf("Range (%s) exceeds grid limits. Max rows: %d, max columns: %d",
+		return nil, nil, gerr("Range (%s) exceeds grid limits. Max rows: %d, max columns: %d",
 			formatA1(sh.title, rg.r0, rg.c0, rg.r0+max(len(rows), 1), rg.c0+max(width, 1)), sh.rows, sh.cols)
 	}
 	cells := make([][]cell, len(rows))
@@ -141,9 +140,9 @@ func inputOption(q url.Values) (bool, error) {
 	case "USER_ENTERED":
 		return true, nil
 	case "":
-		return false, errors.New("'valueInputOption' is required but not specified")
+		return false, gerr("'valueInputOption' is required but not specified")
 	}
-	return false, fmt.Errorf("Invalid value at 'value_input_option' (%s)", q.Get("valueInputOption"))
+	return false, gerr("Invalid value at 'value_input_option' (%s)", q.Get("valueInputOption"))
 }
 
 func updateResponse(id string, sh *sheet, r0, c0 int, cells [][]cell, skips [][]bool) map[string]any {
@@ -377,7 +376,7 @@ func (s *Server) readRange(ss *spreadsheet, a1 string, q url.Values) (map[string
 	switch valueRender {
 	case "", "FORMATTED_VALUE", "UNFORMATTED_VALUE", "FORMULA":
 	default:
-		return nil, fmt.Errorf("Invalid value at 'value_render_option' (%s)", valueRender)
+		return nil, gerr("Invalid value at 'value_render_option' (%s)", valueRender)
 	}
 	dateRender := q.Get("dateTimeRenderOption")
 	major := q.Get("majorDimension")
@@ -415,7 +414,7 @@ func (s *Server) readRange(ss *spreadsheet, a1 string, q url.Values) (map[string
 			rows[i] = col[:n]
 		}
 	default:
-		return nil, fmt.Errorf("Invalid majorDimension %q", major)
+		return nil, gerr("Invalid majorDimension %q", major)
 	}
 	out := map[string]any{"range": formatA1(sh.title, rg.r0, rg.c0, rg.r1, rg.c1), "majorDimension": major}
 	if len(rows) > 0 {

@@ -1,7 +1,6 @@
 package sheets_test
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -176,17 +175,17 @@ func TestCredentialErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("GOOGLE_APPLICATION_CREDENTIALS", tt.env)
-			_, err := sheets.New(context.Background(), sheets.Options{Credentials: tt.cred, Endpoint: "http://127.0.0.1:1/"})
+			_, err := sheets.New(t.Context(), sheets.Options{Credentials: tt.cred, Endpoint: "http://127.0.0.1:1/"})
 			require.ErrorIs(t, err, sheets.ErrAuth)
 			assert.Contains(t, err.Error(), tt.want)
 			assert.NotContains(t, err.Error(), "\n")
 		})
 	}
 
-	_, err := sheets.New(context.Background(), sheets.Options{Credentials: sheets.CredentialsNone})
+	_, err := sheets.New(t.Context(), sheets.Options{Credentials: sheets.CredentialsNone})
 	require.ErrorIs(t, err, sheets.ErrAuth, "no credentials only with an endpoint")
 	assert.EqualError(t, err, `sheets credentials "none" need a sheets endpoint: Google itself always requires credentials`)
-	_, err = sheets.New(context.Background(), sheets.Options{Credentials: sheets.CredentialsNone, Endpoint: "ftp://x"})
+	_, err = sheets.New(t.Context(), sheets.Options{Credentials: sheets.CredentialsNone, Endpoint: "ftp://x"})
 	assert.EqualError(t, err, `sheets endpoint "ftp://x": not an http(s) URL`)
 }
 

@@ -1,7 +1,6 @@
 package sheets_test
 
 import (
-	"context"
 	"net/http/httptest"
 	"runtime"
 	"runtime/metrics"
@@ -68,7 +67,7 @@ func BenchmarkExport100k(b *testing.B) {
 	fake.CreateSpreadsheet("bench", "Data")
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
-	w, err := sheets.New(context.Background(), sheets.Options{
+	w, err := sheets.New(b.Context(), sheets.Options{
 		Credentials: sheets.CredentialsNone, Endpoint: srv.URL, HTTPClient: srv.Client(), Retry: testPolicy(clock),
 	})
 	if err != nil {
@@ -107,7 +106,7 @@ func BenchmarkExport100k(b *testing.B) {
 	var last *sheets.Result
 	b.ResetTimer()
 	for b.Loop() {
-		last, err = w.Write(context.Background(), target, tbl, sheets.WriteOptions{})
+		last, err = w.Write(b.Context(), target, tbl, sheets.WriteOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,7 +1,6 @@
 package sheets_test
 
 import (
-	"context"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -58,14 +57,14 @@ func newHarness(t *testing.T, fopts fakesheets.Options, mods ...func(*sheets.Opt
 	for _, m := range mods {
 		m(&opts)
 	}
-	w, err := sheets.New(context.Background(), opts)
+	w, err := sheets.New(t.Context(), opts)
 	require.NoError(t, err)
 	return &harness{t: t, fake: fake, srv: srv, clock: clock, w: w, opts: opts}
 }
 
 func (h *harness) write(target sheets.Target, tbl sheets.Table, o sheets.WriteOptions) (*sheets.Result, error) {
 	h.t.Helper()
-	return h.w.Write(context.Background(), target, tbl, o)
+	return h.w.Write(h.t.Context(), target, tbl, o)
 }
 
 func (h *harness) grid(id, tab string) [][]fakesheets.Cell {

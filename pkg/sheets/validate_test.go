@@ -1,7 +1,6 @@
 package sheets_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -19,7 +18,7 @@ func TestValidate(t *testing.T) {
 	require.NoError(t, h.fake.SetAccess("viewonly", fakesheets.AccessView))
 	h.fake.CreateSpreadsheet("private")
 	require.NoError(t, h.fake.SetAccess("private", fakesheets.AccessNone))
-	ctx := context.Background()
+	ctx := t.Context()
 	before := h.fake.Sheets("book")
 
 	info, err := h.w.Validate(ctx, sheets.Target{SpreadsheetID: "book", Tab: "data"})

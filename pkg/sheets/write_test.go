@@ -501,7 +501,7 @@ func TestCancelledExportLeavesTargetAndNoStaging(t *testing.T) {
 	h.fake.CreateSpreadsheet("book", "Data")
 	require.NoError(t, h.fake.SetValues("book", "Data", [][]any{{"old"}}))
 	before := h.grid("book", "Data")
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	_, err := h.w.Write(ctx, sheets.Target{SpreadsheetID: "book", Tab: "Data"}, genTable(cols("a", "b"), 1000, func(i int, row []any) {
 		if i == 300 {
