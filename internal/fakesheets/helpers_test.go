@@ -129,5 +129,3 @@ func (e *env) sheet(id, tab string) SheetProperties {
 	require.True(e.t, ok, "tab %q", tab)
 	return p
 }
-
-func ip(n int) *int { return &n }

@@ -308,6 +308,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.Status = sw.status
 		s.reqMu.Lock()
 		s.requests = append(s.requests, rec)
+		if len(s.requests) > maxRecorded {
+			s.requests = append(s.requests[:0:0], s.requests[len(s.requests)-maxRecorded/2:]...)
+		}
 		s.reqMu.Unlock()
 	}()
 
@@ -506,6 +509,10 @@ func (sw *statusWriter) Write(b []byte) (int, error) {
 	}
 	return sw.ResponseWriter.Write(b)
 }
+
+// maxRecorded bounds the request log of a long-running sandbox; beyond it
+// the older half is forgotten.
+const maxRecorded = 20_000
 
 // Requests returns a copy of the request log, oldest first.
 func (s *Server) Requests() []Request {

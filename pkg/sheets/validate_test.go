@@ -86,3 +86,26 @@ func TestWriterStatsAccumulate(t *testing.T) {
 	}
 	assert.Equal(t, bytes, total.BytesSent)
 }
+
+func TestConcurrentWritesShareOneWriter(t *testing.T) {
+	h := newHarness(t, fakesheets.Options{}, func(o *sheets.Options) { o.MaxRequestBytes = 800 })
+	h.fake.CreateSpreadsheet("book", "Sheet1")
+	tabs := []string{"A", "B", "C", "D"}
+	errs := make(chan error, len(tabs))
+	for i, tab := range tabs {
+		go func() {
+			_, err := h.w.Write(t.Context(), sheets.Target{SpreadsheetID: "book", Tab: tab},
+				genTable(cols("tab", "n"), 100+i, func(j int, row []any) { row[0], row[1] = tab, j }), sheets.WriteOptions{})
+			errs <- err
+		}()
+	}
+	for range tabs {
+		require.NoError(t, <-errs)
+	}
+	for i, tab := range tabs {
+		v := mustValues(t, h, "book", tab)
+		require.Len(t, v, 101+i, tab)
+		assert.Equal(t, []any{tab, float64(99 + i)}, v[100+i])
+	}
+	assert.Empty(t, h.stagingTabs("book"))
+}

@@ -487,7 +487,7 @@ func (w *Writer) write(ctx context.Context, t Target, tbl Table, o WriteOptions)
 		rowIndex int
 	)
 	// Room for the JSON around the values: range, majorDimension, braces.
-	budget := w.maxBody - 256
+	budget := max(w.maxBody-256, w.maxBody/2)
 	defer func() {
 		if stg != nil && !swapped {
 			w.dropStaging(ctx, t.SpreadsheetID, stg.id)

@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -88,8 +87,7 @@ type Writer struct {
 	// account is the service account's e-mail when known, for messages.
 	account string
 	total   statsCounter
-	// mu guards rnd, the source of staging tab ids.
-	mu  sync.Mutex
+	// rnd is the (goroutine-safe) source of staging tab ids.
 	rnd func() uint64
 }
 
