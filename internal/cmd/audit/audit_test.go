@@ -522,6 +522,7 @@ func TestFaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			srv, url := clitest.Fake(t, fakeredash.Options{Version: "10.1.0", Queries: 400, Seed: 14})
 			srv.AddFault(tt.fault)
 			res := clitest.Run(t, clitest.EnvFor(url, srv.AdminKey()), append(tt.args, "audit", "-o", "json")...)
