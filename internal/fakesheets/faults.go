@@ -175,7 +175,7 @@ func (s *Server) applyFault(f *faultState, w http.ResponseWriter, r *http.Reques
 		rec := &recorder{header: http.Header{}}
 		serve(rec)
 		if sw, ok := w.(*statusWriter); ok {
-			sw.status = rec.status
+			sw.setStatus(rec.status)
 		}
 		writeTruncated(w, rec)
 	case FaultSlow:

@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -114,8 +113,8 @@ type Server struct {
 	nextID int64
 	quota  map[string][]time.Time // user+kind → times of recent requests
 
-	reqMu    sync.Mutex
-	requests []Request
+	reqMu    sync.Mutex // guards requests and the entries it points to
+	requests []*Request
 
 	faultMu   sync.Mutex
 	faults    []*faultState
@@ -303,23 +302,32 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.recordBodies {
 		rec.Body = body
 	}
-	sw := &statusWriter{ResponseWriter: w}
-	defer func() {
-		rec.Status = sw.status
+	// The entry is logged before the request is handled and its status is
+	// set before any byte of the answer leaves, so a client that got an
+	// answer always finds its request in the log.
+	entry := &rec
+	s.reqMu.Lock()
+	s.requests = append(s.requests, entry)
+	if len(s.requests) > maxRecorded {
+		s.requests = append(s.requests[:0:0], s.requests[len(s.requests)-maxRecorded/2:]...)
+	}
+	s.reqMu.Unlock()
+	sw := &statusWriter{ResponseWriter: w, onStatus: func(code int) {
 		s.reqMu.Lock()
-		s.requests = append(s.requests, rec)
-		if len(s.requests) > maxRecorded {
-			s.requests = append(s.requests[:0:0], s.requests[len(s.requests)-maxRecorded/2:]...)
-		}
+		entry.Status = code
 		s.reqMu.Unlock()
-	}()
+	}}
 
 	if f := s.matchFault(r.Method, rt.op, r.URL.Path, body); f != nil {
-		rec.Fault = f.Kind.String()
+		s.reqMu.Lock()
+		entry.Fault = f.Kind.String()
+		s.reqMu.Unlock()
 		if s.applyFault(f, sw, r, func(w http.ResponseWriter) { s.serve(w, r, rt, known, body, tooLarge) }) {
 			return
 		}
-		rec.Fault = ""
+		s.reqMu.Lock()
+		entry.Fault = ""
+		s.reqMu.Unlock()
 	}
 	s.serve(sw, r, rt, known, body, tooLarge)
 }
@@ -490,23 +498,27 @@ func badRequest(w http.ResponseWriter, msg string) {
 	writeError(w, http.StatusBadRequest, "INVALID_ARGUMENT", msg)
 }
 
-// statusWriter remembers the status answered and passes Hijack through.
+// statusWriter reports the status answered before the answer leaves.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
+	status   int
+	onStatus func(int)
+}
+
+func (sw *statusWriter) setStatus(code int) {
+	if sw.status == 0 {
+		sw.status = code
+		sw.onStatus(code)
+	}
 }
 
 func (sw *statusWriter) WriteHeader(code int) {
-	if sw.status == 0 {
-		sw.status = code
-	}
+	sw.setStatus(code)
 	sw.ResponseWriter.WriteHeader(code)
 }
 
 func (sw *statusWriter) Write(b []byte) (int, error) {
-	if sw.status == 0 {
-		sw.status = http.StatusOK
-	}
+	sw.setStatus(http.StatusOK)
 	return sw.ResponseWriter.Write(b)
 }
 
@@ -518,7 +530,11 @@ const maxRecorded = 20_000
 func (s *Server) Requests() []Request {
 	s.reqMu.Lock()
 	defer s.reqMu.Unlock()
-	return slices.Clone(s.requests)
+	out := make([]Request, len(s.requests))
+	for i, r := range s.requests {
+		out[i] = *r
+	}
+	return out
 }
 
 // WriteRequests returns the logged requests to write methods, whatever

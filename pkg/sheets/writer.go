@@ -59,8 +59,9 @@ type Options struct {
 	HTTPClient *http.Client
 	// WritesPerMinute paces write requests to stay under Google's per-user
 	// quota; 0 means 60, a negative value turns pacing off. Writes are
-	// spaced evenly (no bursts), so a spreadsheet shared by several
-	// concurrent exports stays under the quota too.
+	// spaced evenly (no bursts), and all calls of one Writer share the
+	// pacer, as they share the user's quota: give concurrent exports one
+	// Writer.
 	WritesPerMinute int
 	// Retry is the retry policy for 429, 502-504 and network failures.
 	// MaxAttempts 0 means retry.Default() (keeping Sleep, Now and Jitter if
