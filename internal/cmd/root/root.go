@@ -15,14 +15,17 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/redashctl/redashctl/internal/build"
+	archivecmd "github.com/redashctl/redashctl/internal/cmd/archive"
 	auditcmd "github.com/redashctl/redashctl/internal/cmd/audit"
 	"github.com/redashctl/redashctl/internal/cmd/demo"
 	"github.com/redashctl/redashctl/internal/cmd/factory"
 	plancmd "github.com/redashctl/redashctl/internal/cmd/plan"
 	"github.com/redashctl/redashctl/internal/cmd/profile"
 	"github.com/redashctl/redashctl/internal/cmd/query"
+	restorecmd "github.com/redashctl/redashctl/internal/cmd/restore"
 	"github.com/redashctl/redashctl/internal/cmd/sandbox"
 	"github.com/redashctl/redashctl/internal/cmd/status"
+	tagcmd "github.com/redashctl/redashctl/internal/cmd/tag"
 	"github.com/redashctl/redashctl/internal/cmd/upgrade"
 	versioncmd "github.com/redashctl/redashctl/internal/cmd/version"
 	"github.com/redashctl/redashctl/internal/cmdutil"
@@ -93,6 +96,9 @@ Configure a real instance:
 		status.NewCmdStatus(f, nil),
 		upgrade.NewCmdUpgrade(f),
 		sandbox.NewCmdSandbox(f),
+		archivecmd.NewCmdArchive(f, nil),
+		restorecmd.NewCmdRestore(f, nil),
+		tagcmd.NewCmdTag(f),
 		demo.NewCmdDemo(f, func(ctx context.Context, args []string, ios *iostreams.IOStreams, env config.Env) int {
 			return RunContext(ctx, args, ios, env)
 		}),
