@@ -98,15 +98,17 @@ Findings (thresholds are flags):
   broken-reference     a query-based parameter or a Query Results query_<id>
                        points at an archived or missing query
 
-Data is read without side effects: queries only through the list endpoints,
-never GET /api/queries/<id> (from Redash 6 that records a "view", the very
-signal unused is measured by); dashboards with their widgets, alerts,
-disabled users, data sources, and, with an admin key, the events log back to
-the start of the usage window. Reads run concurrently within --concurrency
-and --rate. The events log is checked before it is trusted: when its newest
-event is far older than the newest query run, no worker is recording events
-and unused is reported as weak. A non-admin key works too: the rules that
-lose evidence are named, and their findings marked weak.
+Data is read without touching the usage it measures: queries only through
+the list endpoints, never GET /api/queries/<id> (from Redash 6 that records
+a "view" on the query, the very signal unused is measured by; list pages and
+dashboard reads do record list and dashboard view events). Also read:
+dashboards with their widgets, alerts, disabled users, data sources, and,
+with an admin key, the events log back to the start of the usage window.
+Reads run concurrently within --concurrency and --rate. The events log is
+checked before it is trusted: when its newest event is far older than the
+newest query run, no worker is recording events and unused is reported as
+weak. A non-admin key works too: the rules that lose evidence are named, and
+their findings marked weak.
 
 Ids that no list returns (queries on a deleted data source, outside the
 key's groups, archived on Redash 4-6) are reported as gaps in the id

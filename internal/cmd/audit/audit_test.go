@@ -554,3 +554,19 @@ func TestOutUnwritable(t *testing.T) {
 	_, err := os.Stat(out)
 	assert.True(t, os.IsNotExist(err))
 }
+
+// TestMultiOrg: the plan records the org apart from the base URL, so that
+// its query links point into the org.
+func TestMultiOrg(t *testing.T) {
+	srv, url := clitest.Fake(t, fakeredash.Options{Version: "10.1.0", Queries: 300, Seed: 16, OrgSlug: "acme"})
+	env := clitest.EnvFor(url, srv.AdminKey())
+	env["REDASHCTL_ORG"] = "acme"
+	out := filepath.Join(t.TempDir(), "plan.json")
+	recs, _ := auditJSON(t, env, "--out", out)
+	require.NotEmpty(t, recs)
+	p := readPlan(t, out)
+	assert.Equal(t, url+"/", p.Source.URL)
+	assert.Equal(t, "acme", p.Source.Org)
+	require.NotEmpty(t, p.Items)
+	assert.Equal(t, fmt.Sprintf("%s/acme/queries/%d", url, p.Items[0].QueryID), p.QueryURL(p.Items[0].QueryID))
+}
