@@ -1,6 +1,7 @@
 package archive_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -23,6 +24,8 @@ import (
 	"github.com/redashctl/redashctl/internal/iostreams"
 	"github.com/redashctl/redashctl/internal/selection"
 	"github.com/redashctl/redashctl/pkg/bulk"
+	"github.com/redashctl/redashctl/pkg/plan"
+	"github.com/redashctl/redashctl/pkg/redash"
 )
 
 func TestNewCmdArchive(t *testing.T) {
@@ -478,4 +481,98 @@ func TestArchiveDryRun(t *testing.T) {
 	entries, err := os.ReadDir(".")
 	require.NoError(t, err)
 	assert.Empty(t, entries, "a dry run writes nothing")
+}
+
+// planFor builds a plan for the fake at url: the given ids to archive, each
+// with a snapshot read from the query list, and one query to keep.
+func planFor(t *testing.T, url, key string, created time.Time, archiveIDs []int, keepID int) *plan.Plan {
+	t.Helper()
+	c, err := redash.NewClient(url, redash.WithAPIKey(key))
+	require.NoError(t, err)
+	qs, err := c.Queries.ListAll(context.Background(), redash.QueryListOptions{})
+	require.NoError(t, err)
+	byID := map[int]redash.Query{}
+	for _, q := range qs {
+		byID[q.ID] = q
+	}
+	p := plan.New(created, plan.Source{URL: url + "/", RedashVersion: "10.1.0"}, plan.Criteria{Command: "audit", KeepTag: "keep"})
+	add := func(id int, a plan.Action) {
+		q := byID[id]
+		sched, err := json.Marshal(q.Schedule)
+		require.NoError(t, err)
+		p.Items = append(p.Items, plan.Item{QueryID: id, Name: q.Name, Action: a, Reasons: []plan.Reason{{Code: "unused", Detail: "test"}},
+			Before: plan.Snapshot{Name: q.Name, Tags: q.Tags, Schedule: sched, IsDraft: q.IsDraft, OwnerEmail: q.User.Email, UpdatedAt: q.UpdatedAt, Version: q.Version}})
+	}
+	for _, id := range archiveIDs {
+		add(id, plan.Archive)
+	}
+	add(keepID, plan.Keep)
+	slices.SortFunc(p.Items, func(a, b plan.Item) int { return a.QueryID - b.QueryID })
+	return p
+}
+
+func writePlan(t *testing.T, p *plan.Plan) string {
+	t.Helper()
+	var buf bytes.Buffer
+	require.NoError(t, p.Write(&buf))
+	path := filepath.Join(t.TempDir(), "plan.json")
+	require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o600))
+	return path
+}
+
+// TestArchivePlan: a plan's archive items are archived and its other items
+// left alone; a plan older than --plan-max-age warns and skips the queries
+// that changed since; a plan of another instance, of an unknown format, or
+// a backup folder holding another plan's journal are refused.
+func TestArchivePlan(t *testing.T) {
+	srv, url := fake(t, "10.1.0", 160)
+	env := clitest.EnvFor(url, srv.AdminKey())
+	before := srv.Snapshot()
+	ids := pickTargets(t, srv, 12)
+	fresh := planFor(t, url, srv.AdminKey(), clitest.Now.Add(-time.Hour), ids[:4], ids[4])
+	dir := runDir(t)
+	res := clitest.Run(t, env, "archive", "--plan", writePlan(t, fresh), "--backup-dir", dir, "--yes")
+	require.Equal(t, 0, res.Code, res.Stderr)
+	assert.Contains(t, res.Stdout, "Archived 4 of 4 queries\n")
+	assert.NotContains(t, res.Stderr, "warning")
+	assertArchived(t, srv, before, dir, ids[:4])
+	assert.Len(t, deletesByID(srv), 4)
+
+	stale := planFor(t, url, srv.AdminKey(), clitest.Now.Add(-10*24*time.Hour), ids[5:9], ids[9])
+	c, err := redash.NewClient(url, redash.WithAPIKey(srv.AdminKey()))
+	require.NoError(t, err)
+	tags := []string{"edited-since"}
+	_, err = c.Queries.Update(context.Background(), ids[6], redash.UpdateQueryRequest{Tags: &tags})
+	require.NoError(t, err)
+	staleFile := writePlan(t, stale)
+	res = clitest.Run(t, env, "archive", "--plan", staleFile, "--backup-dir", runDir(t), "--yes")
+	require.Equal(t, 0, res.Code, res.Stderr)
+	assert.Contains(t, res.Stderr, "warning: "+staleFile+" was made 10d ago (more than --plan-max-age 7d): it may be out of date;")
+	assert.Contains(t, res.Stderr, "changed: query "+strconv.Itoa(ids[6]))
+	assert.Contains(t, res.Stdout, "Archived 3 of 3 queries\n")
+	assert.Contains(t, res.Stdout, "Skipped 1: 1 changed since the plan\n")
+	assert.Zero(t, deletesByID(srv)[ids[6]])
+	res = clitest.Run(t, env, "archive", "--plan", staleFile, "--plan-max-age", "30d", "--dry-run")
+	require.Equal(t, 0, res.Code, res.Stderr)
+	assert.NotContains(t, res.Stderr, "warning")
+
+	other := planFor(t, url, srv.AdminKey(), clitest.Now, ids[10:11], ids[11])
+	other.Source.URL, other.Source.Org = "https://redash.example.com/", "acme"
+	otherFile := writePlan(t, other)
+	res = clitest.Run(t, env, "archive", "--plan", otherFile, "--yes")
+	assert.Equal(t, 1, res.Code)
+	assert.Equal(t, "error: plan "+otherFile+" was made for https://redash.example.com/ (org acme), not "+url+"/: refusing to apply it to another instance\n", res.Stderr)
+
+	v2 := filepath.Join(t.TempDir(), "v2.json")
+	require.NoError(t, os.WriteFile(v2, []byte(`{"format": "redashctl-plan/v2", "source": {"url": "`+url+`/"}, "items": []}`), 0o600))
+	res = clitest.Run(t, env, "archive", "--plan", v2, "--yes")
+	assert.Equal(t, 1, res.Code)
+	assert.Equal(t, "error: read plan "+v2+`: unsupported plan format "redashctl-plan/v2": this redashctl reads redashctl-plan/v1`+"\n", res.Stderr)
+
+	another := planFor(t, url, srv.AdminKey(), clitest.Now, ids[10:11], ids[11])
+	anotherFile := writePlan(t, another)
+	res = clitest.Run(t, env, "archive", "--plan", anotherFile, "--backup-dir", dir, "--yes")
+	assert.Equal(t, 1, res.Code)
+	assert.Contains(t, res.Stderr, "error: "+dir+" holds the journal of another run (--plan ")
+	assert.Zero(t, deletesByID(srv)[ids[10]], "nothing archived")
 }
