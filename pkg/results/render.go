@@ -76,7 +76,7 @@ func scanTemplate(s string) []tag {
 			t.kind, t.key = tagVar, strings.TrimSpace(inner)
 		}
 		out = append(out, t)
-		s = s[end:]
+		s = rest[end:]
 	}
 	return out
 }
