@@ -1,7 +1,6 @@
 package fakeredash
 
 import (
-	"encoding/json"
 	"math"
 	"strconv"
 	"sync"
@@ -135,15 +134,6 @@ func (e *enc) ints(v []int) {
 	e.endArr()
 }
 
-// any writes a value through encoding/json (for rare, untyped values).
-func (e *enc) any(v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		b = []byte("null")
-	}
-	e.raw(b)
-}
-
 // appendDatetime formats t as Redash does (§2.1): v4/v5 Python isoformat()
 // with microseconds (omitted when zero) and +00:00; v8+ milliseconds
 // (microseconds cut, omitted when zero) and Z.
@@ -163,10 +153,6 @@ func appendDatetime(b []byte, d *dialect, t time.Time) []byte {
 		b = appendPadded(b, us, 6)
 	}
 	return append(b, "+00:00"...)
-}
-
-func formatDatetime(d *dialect, t time.Time) string {
-	return string(appendDatetime(nil, d, t))
 }
 
 func appendPadded(b []byte, v, width int) []byte {

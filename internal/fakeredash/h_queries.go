@@ -482,11 +482,6 @@ func (x *rctx) decodeObject() (map[string]json.RawMessage, bool) {
 	return body, true
 }
 
-// queryEdit is a validated set of changes to a query.
-type queryEdit struct {
-	set map[string]json.RawMessage
-}
-
 // validateQueryFields checks the values setattr would write (§7.1); a
 // value that the database or a property would reject is a 500.
 func (x *rctx) validateQueryFields(body map[string]json.RawMessage, creating bool) bool {

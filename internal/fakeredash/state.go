@@ -23,14 +23,12 @@ type favKey struct{ user, obj int }
 type job struct {
 	id        string
 	status    int // 1 queued, 2 started, 3 finished, 4 failed
-	polls     int
 	error     string
 	resultID  int
 	startedAt time.Time
 	key       hashKey
 	sql       string
 	queryID   int // saved query run (0 = ad hoc)
-	fails     string
 	cancelled bool
 }
 
@@ -117,10 +115,7 @@ func newState(g *generated) *state {
 		st.queries = append(st.queries, q)
 		st.indexQuery(q)
 	}
-	st.byCreated = make([]*query, 0, len(st.queries))
-	for _, q := range st.queries[1:] {
-		st.byCreated = append(st.byCreated, q)
-	}
+	st.byCreated = append(make([]*query, 0, len(st.queries)), st.queries[1:]...)
 	sort.Slice(st.byCreated, func(i, j int) bool { return newerFirst(st.byCreated[i], st.byCreated[j]) })
 	for _, d := range g.dashboards {
 		st.dashboards = append(st.dashboards, d)
