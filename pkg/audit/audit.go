@@ -124,7 +124,8 @@ type EventsStatus struct {
 	// Stopped is set when the newest event is older than the newest run by
 	// more than the allowed lag: no worker writes the log any more.
 	Stopped bool
-	// Partial is set when the log does not reach back to Since.
+	// Partial is set when the log does not reach back to Since, nor to the
+	// creation of every audited query.
 	Partial bool
 }
 
@@ -353,7 +354,16 @@ func (a *auditor) eventsStatus(queries []*redash.Query) EventsStatus {
 	st.Read = true
 	st.Events = l.inWin
 	st.Newest = l.newest
-	st.Partial = !l.covered
+	// A log that ends inside the window is complete only when it is older
+	// than every query (a young instance).
+	if !l.covered {
+		for _, q := range queries {
+			if l.oldest.IsZero() || q.CreatedAt.Before(l.oldest) {
+				st.Partial = true
+				break
+			}
+		}
+	}
 	if !st.NewestRun.IsZero() && st.NewestRun.After(st.Since) &&
 		(l.newest.IsZero() || st.NewestRun.Sub(l.newest) > a.th.EventsMaxLag) {
 		st.Stopped = true

@@ -445,6 +445,15 @@ func TestEventsPartial(t *testing.T) {
 	assert.True(t, rep.Events.Partial)
 	assert.Equal(t, map[int]string{1: "unused?"}, codes(rep))
 	assert.Equal(t, "the events log starts on 2026-10-12, after the window start 2026-08-03: older use is unknown", rep.Limitations[0].Reason)
+
+	// A young instance: the log is older than every query.
+	inv = inventory(q(1, createdAgo(10*day)), q(2, createdAgo(10*day)))
+	inv.Events = newLog()
+	require.True(t, inv.Events.Add(&e))
+	require.True(t, inv.Events.Add(&e2))
+	rep = run(t, inv)
+	assert.False(t, rep.Events.Partial)
+	assert.Equal(t, map[int]string{1: "unused"}, codes(rep))
 }
 
 func TestGaps(t *testing.T) {

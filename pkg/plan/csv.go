@@ -61,6 +61,7 @@ type RowError struct {
 	Msg     string
 }
 
+// Error returns the problem on one line, with its row and query.
 func (e RowError) Error() string {
 	if e.QueryID != 0 {
 		return fmt.Sprintf("row %d (query %d): %s", e.Row, e.QueryID, e.Msg)
@@ -77,6 +78,7 @@ type ImportError struct {
 	Problems []RowError
 }
 
+// Error returns the first problem and how many there are.
 func (e *ImportError) Error() string {
 	if len(e.Problems) == 1 {
 		return e.Problems[0].Error()

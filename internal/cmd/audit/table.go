@@ -3,6 +3,7 @@ package audit
 import (
 	"cmp"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -121,7 +122,7 @@ type group struct {
 	codes                 map[audit.Code]int
 }
 
-func writeGroups(w interface{ Write([]byte) (int, error) }, by string, inv *audit.Inventory, rep *audit.Report, records []Record, to output.TableOptions) error {
+func writeGroups(w io.Writer, by string, inv *audit.Inventory, rep *audit.Report, records []Record, to output.TableOptions) error {
 	sources := map[int]string{}
 	for _, ds := range inv.DataSources {
 		sources[ds.ID] = ds.Name
