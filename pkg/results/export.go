@@ -381,7 +381,7 @@ func (e *Exporter) again(ctx context.Context, f func() error) error {
 		err := f()
 		if err == nil || attempt >= e.opts.Attempts || !brokeOff(err) || ctx.Err() != nil {
 			if err != nil && attempt > 1 && brokeOff(err) {
-				return fmt.Errorf("%w (gave up after %d attempts)", err, attempt)
+				return fmt.Errorf("%w (the answer broke off %d times; gave up)", err, attempt)
 			}
 			return err
 		}
