@@ -30,11 +30,11 @@ type SubmitRequest struct {
 	ApplyAutoLimit *bool
 }
 
-// Submission is the answer to Submit: a cached result, without its rows,
-// or a job to wait for.
+// Submission is the answer to Submit: a cached result or a job to wait for.
 type Submission struct {
 	// Result is set when Redash answered from its cache. It has every field
-	// but the rows: Data.Columns is filled, Data.Rows is empty. Its ID is 0
+	// but the rows, which went to the handler given to Submit (or were
+	// dropped): Data.Columns is filled, Data.Rows is empty. Its ID is 0
 	// when the caller authenticated with a query API key (Redash then sends
 	// only data and retrieved_at).
 	Result *QueryResult
@@ -44,10 +44,12 @@ type Submission struct {
 }
 
 // Submit runs a saved query like Execute, but never holds a cached result's
-// rows: it reads the answer as a stream and skips them, so that a cached
-// result of any size costs constant memory here. Read the rows afterwards
-// with StreamResult by the result's (or the finished job's) id; the rows then
-// cross the network twice, the price of never buffering them.
+// rows: it reads the answer as a stream. When Redash answers from its
+// cache, the rows go to h one at a time, as StreamResult hands them over
+// (h.Columns is called once, also for an empty result); with a zero h they
+// are read and dropped, and can be streamed afterwards by the result's id.
+// When the answer breaks off midway, the error matches io.ErrUnexpectedEOF
+// and h may have received part of the rows: start again.
 //
 // Unlike Execute, Submit is retried on transient failures (429, 502–504,
 // network errors before the answer starts): Redash hands back the job already
@@ -56,15 +58,15 @@ type Submission struct {
 // first is queued or running.
 //
 // Redash API: POST /api/queries/{id}/results (v7+), POST /api/query_results (v4–v6)
-func (s *QueriesService) Submit(ctx context.Context, q Query, req SubmitRequest) (*Submission, error) {
-	sub, err := s.submit(ctx, q, req)
+func (s *QueriesService) Submit(ctx context.Context, q Query, req SubmitRequest, h ResultHandler) (*Submission, error) {
+	sub, err := s.submit(ctx, q, req, h)
 	if err != nil {
 		return nil, fmt.Errorf("run query %d: %w", q.ID, err)
 	}
 	return sub, nil
 }
 
-func (s *QueriesService) submit(ctx context.Context, q Query, req SubmitRequest) (*Submission, error) {
+func (s *QueriesService) submit(ctx context.Context, q Query, req SubmitRequest, h ResultHandler) (*Submission, error) {
 	v, err := s.client.Version(ctx)
 	if err != nil {
 		return nil, err
@@ -115,7 +117,7 @@ func (s *QueriesService) submit(ctx context.Context, q Query, req SubmitRequest)
 	body := &limitedReader{r: raw.Body, left: s.client.maxResult}
 	dec := json.NewDecoder(body)
 	dec.UseNumber()
-	sub, err := decodeSubmitAnswer(dec)
+	sub, err := decodeSubmitAnswer(dec, h)
 	if err != nil {
 		if body.exceeded {
 			return nil, fmt.Errorf("%w (limit %d MiB)", ErrBodyTooLarge, s.client.maxResult>>20)
@@ -129,8 +131,8 @@ func (s *QueriesService) submit(ctx context.Context, q Query, req SubmitRequest)
 }
 
 // decodeSubmitAnswer reads {"job": {...}} or {"query_result": {...}},
-// skipping the result's rows one at a time.
-func decodeSubmitAnswer(dec *json.Decoder) (*Submission, error) {
+// handing the result's rows to h (or skipping them) one at a time.
+func decodeSubmitAnswer(dec *json.Decoder, h ResultHandler) (*Submission, error) {
 	if err := submitDelim(dec, '{'); err != nil {
 		return nil, err
 	}
@@ -148,7 +150,7 @@ func decodeSubmitAnswer(dec *json.Decoder) (*Submission, error) {
 			}
 			sub.Job = &j
 		case "query_result":
-			res, err := submitResult(dec)
+			res, err := submitResult(dec, h)
 			if err != nil {
 				return nil, err
 			}
@@ -180,9 +182,9 @@ func decodeSubmitAnswer(dec *json.Decoder) (*Submission, error) {
 	return nil, errors.New("decode answer: it has neither a result nor a job")
 }
 
-// submitResult reads a query_result object, keeping every field
-// and the columns but skipping the rows.
-func submitResult(dec *json.Decoder) (*QueryResult, error) {
+// submitResult reads a query_result object, keeping every field and the
+// columns, and handing the rows to h (skipping them when h is zero).
+func submitResult(dec *json.Decoder, h ResultHandler) (*QueryResult, error) {
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, err
@@ -193,6 +195,8 @@ func submitResult(dec *json.Decoder) (*QueryResult, error) {
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
 		return nil, fmt.Errorf("decode answer: query_result is not an object")
 	}
+	stream := h.Columns != nil || h.Row != nil
+	rs := resultStream{dec: dec, h: h}
 	meta := map[string]json.RawMessage{}
 	var cols json.RawMessage
 	for dec.More() {
@@ -200,16 +204,21 @@ func submitResult(dec *json.Decoder) (*QueryResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		if k != "data" {
+		switch {
+		case k != "data":
 			var v json.RawMessage
 			if err := dec.Decode(&v); err != nil {
 				return nil, err
 			}
 			meta[k] = v
-			continue
-		}
-		if cols, err = submitSkipData(dec); err != nil {
-			return nil, err
+		case stream:
+			if err := rs.data(); err != nil {
+				return nil, err
+			}
+		default:
+			if cols, err = submitSkipData(dec); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if err := submitDelim(dec, '}'); err != nil {
@@ -225,6 +234,14 @@ func submitResult(dec *json.Decoder) (*QueryResult, error) {
 	var res QueryResult
 	if err := json.Unmarshal(b, &res); err != nil {
 		return nil, fmt.Errorf("decode answer: %w", err)
+	}
+	if stream {
+		// Columns go out (once) even for "data": null or an answer without
+		// columns, like StreamResult does.
+		if err := rs.flush(); err != nil {
+			return nil, err
+		}
+		res.Data.Columns = rs.cols
 	}
 	return &res, nil
 }

@@ -95,7 +95,7 @@ func TestSubmitCachedResultSkipsRows(t *testing.T) {
 				submitWriteJSON(w, http.StatusOK, submitCachedAnswer(2000, rowsFirst))
 			})
 			sub, err := c.Queries.Submit(context.Background(), Query{ID: 42}, SubmitRequest{
-				Parameters: map[string]any{"n": json.Number("5")}, MaxAge: submitIntp(3600), ApplyAutoLimit: new(bool)})
+				Parameters: map[string]any{"n": json.Number("5")}, MaxAge: submitIntp(3600), ApplyAutoLimit: new(bool)}, ResultHandler{})
 			require.NoError(t, err)
 			require.NotNil(t, sub.Result)
 			assert.Nil(t, sub.Job)
@@ -123,7 +123,7 @@ func TestSubmitJob(t *testing.T) {
 			c, s := newSubmitClient(t, v, func(w http.ResponseWriter, _ *http.Request, _ int) {
 				submitWriteJSON(w, http.StatusOK, `{"job": {"id": "j-1", "updated_at": 0, "status": 1, "error": "", "query_result_id": null}}`)
 			})
-			sub, err := c.Queries.Submit(context.Background(), Query{ID: 7}, SubmitRequest{MaxAge: submitIntp(0), ApplyAutoLimit: new(bool)})
+			sub, err := c.Queries.Submit(context.Background(), Query{ID: 7}, SubmitRequest{MaxAge: submitIntp(0), ApplyAutoLimit: new(bool)}, ResultHandler{})
 			require.NoError(t, err)
 			require.NotNil(t, sub.Job)
 			assert.Nil(t, sub.Result)
@@ -150,7 +150,7 @@ func TestSubmitLegacy(t *testing.T) {
 	t.Run("rendered SQL", func(t *testing.T) {
 		c, s := newSubmitClient(t, "5.0.2", answer)
 		sub, err := c.Queries.Submit(context.Background(), q, SubmitRequest{
-			Parameters: map[string]any{"day": "2025-01-01"}, SQL: "select * from t where d = '2025-01-01'", MaxAge: submitIntp(60)})
+			Parameters: map[string]any{"day": "2025-01-01"}, SQL: "select * from t where d = '2025-01-01'", MaxAge: submitIntp(60)}, ResultHandler{})
 		require.NoError(t, err)
 		require.NotNil(t, sub.Job)
 		reqs := s.seen()
@@ -162,7 +162,7 @@ func TestSubmitLegacy(t *testing.T) {
 
 	t.Run("template with p_ arguments", func(t *testing.T) {
 		c, s := newSubmitClient(t, "4.0.2", answer)
-		_, err := c.Queries.Submit(context.Background(), q, SubmitRequest{Parameters: map[string]any{"day": "2025-01-01"}})
+		_, err := c.Queries.Submit(context.Background(), q, SubmitRequest{Parameters: map[string]any{"day": "2025-01-01"}}, ResultHandler{})
 		require.NoError(t, err)
 		reqs := s.seen()
 		require.Len(t, reqs, 1)
@@ -172,7 +172,7 @@ func TestSubmitLegacy(t *testing.T) {
 
 	t.Run("no data source", func(t *testing.T) {
 		c, s := newSubmitClient(t, "5.0.2", answer)
-		_, err := c.Queries.Submit(context.Background(), Query{ID: 12, SQL: "select 1"}, SubmitRequest{})
+		_, err := c.Queries.Submit(context.Background(), Query{ID: 12, SQL: "select 1"}, SubmitRequest{}, ResultHandler{})
 		require.EqualError(t, err, "run query 12: the query has no data source")
 		assert.Empty(t, s.seen())
 	})
@@ -182,7 +182,7 @@ func TestSubmitTrimmedAnswer(t *testing.T) {
 	c, _ := newSubmitClient(t, "10.1.0", func(w http.ResponseWriter, _ *http.Request, _ int) {
 		submitWriteJSON(w, http.StatusOK, `{"query_result": {"data": {"columns": [{"name": "a", "type": "string"}], "rows": [{"a": "x"}]}, "retrieved_at": "2025-01-01T00:00:00Z"}}`)
 	})
-	sub, err := c.Queries.Submit(context.Background(), Query{ID: 1}, SubmitRequest{})
+	sub, err := c.Queries.Submit(context.Background(), Query{ID: 1}, SubmitRequest{}, ResultHandler{})
 	require.NoError(t, err)
 	require.NotNil(t, sub.Result)
 	assert.Zero(t, sub.Result.ID, "a query-key answer has no id")
@@ -271,7 +271,7 @@ func TestSubmitErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, s := newSubmitClient(t, "10.1.0", tt.handle)
-			_, err := c.Queries.Submit(context.Background(), Query{ID: 5}, SubmitRequest{})
+			_, err := c.Queries.Submit(context.Background(), Query{ID: 5}, SubmitRequest{}, ResultHandler{})
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), "run query 5")
 			if tt.wantErr != "" {
@@ -297,7 +297,7 @@ func TestSubmitRetriesRateLimit(t *testing.T) {
 		}
 		submitWriteJSON(w, http.StatusOK, submitCachedAnswer(3, false))
 	})
-	sub, err := c.Queries.Submit(context.Background(), Query{ID: 5}, SubmitRequest{})
+	sub, err := c.Queries.Submit(context.Background(), Query{ID: 5}, SubmitRequest{}, ResultHandler{})
 	require.NoError(t, err)
 	require.NotNil(t, sub.Result)
 	assert.Equal(t, 9001, sub.Result.ID)
@@ -312,7 +312,86 @@ func TestSubmitBodyLimit(t *testing.T) {
 	t.Cleanup(srv.Close)
 	c, err := NewClient(srv.URL, WithAPIKey(testKey), WithVersion(MustParseVersion("10.1.0")), WithMaxResultSize(10<<10))
 	require.NoError(t, err)
-	_, err = c.Queries.Submit(context.Background(), Query{ID: 5}, SubmitRequest{})
+	_, err = c.Queries.Submit(context.Background(), Query{ID: 5}, SubmitRequest{}, ResultHandler{})
 	require.Error(t, err)
 	assert.ErrorIs(t, err, ErrBodyTooLarge)
+}
+
+func TestSubmitStreamsCachedRows(t *testing.T) {
+	for _, rowsFirst := range []bool{false, true} {
+		t.Run("rowsFirst="+strconv.FormatBool(rowsFirst), func(t *testing.T) {
+			c, _ := newSubmitClient(t, "8.0.0", func(w http.ResponseWriter, _ *http.Request, _ int) {
+				submitWriteJSON(w, http.StatusOK, submitCachedAnswer(1500, rowsFirst))
+			})
+			var got submitCollected
+			sub, err := c.Queries.Submit(context.Background(), Query{ID: 42}, SubmitRequest{}, got.handler())
+			require.NoError(t, err)
+			require.NotNil(t, sub.Result)
+			assert.Equal(t, 9001, sub.Result.ID)
+			assert.Equal(t, []Column{{Name: "n", FriendlyName: "N", Type: "integer"}, {Name: "s", FriendlyName: "S"}}, got.cols)
+			assert.Equal(t, got.cols, sub.Result.Data.Columns)
+			assert.True(t, got.colsFirst, "columns are handed over before the first row")
+			require.Len(t, got.rows, 1500)
+			assert.Equal(t, map[string]any{"n": json.Number("1499"), "s": "row 1499", "nested": map[string]any{"a": []any{json.Number("1"), json.Number("2"), map[string]any{"b": nil}}}}, got.rows[1499])
+			assert.Empty(t, sub.Result.Data.Rows)
+		})
+	}
+}
+
+func TestSubmitStreamEdgeCases(t *testing.T) {
+	t.Run("data null still hands over the columns", func(t *testing.T) {
+		c, _ := newSubmitClient(t, "10.1.0", func(w http.ResponseWriter, _ *http.Request, _ int) {
+			submitWriteJSON(w, http.StatusOK, `{"query_result": {"id": 3, "data": null, "retrieved_at": "2025-01-01T00:00:00Z"}}`)
+		})
+		calls := 0
+		_, err := c.Queries.Submit(context.Background(), Query{ID: 1}, SubmitRequest{}, ResultHandler{Columns: func([]Column) error { calls++; return nil }})
+		require.NoError(t, err)
+		assert.Equal(t, 1, calls)
+	})
+	t.Run("a handler error stops the answer", func(t *testing.T) {
+		c, _ := newSubmitClient(t, "10.1.0", func(w http.ResponseWriter, _ *http.Request, _ int) {
+			submitWriteJSON(w, http.StatusOK, submitCachedAnswer(100, false))
+		})
+		rows := 0
+		_, err := c.Queries.Submit(context.Background(), Query{ID: 1}, SubmitRequest{}, ResultHandler{Row: func(map[string]any) error {
+			rows++
+			if rows == 10 {
+				return errors.New("disk full")
+			}
+			return nil
+		}})
+		require.EqualError(t, err, "run query 1: read the answer: disk full")
+		assert.Equal(t, 10, rows)
+	})
+	t.Run("a job answer hands over nothing", func(t *testing.T) {
+		c, _ := newSubmitClient(t, "10.1.0", func(w http.ResponseWriter, _ *http.Request, _ int) {
+			submitWriteJSON(w, http.StatusOK, `{"job": {"id": "x", "status": 1}}`)
+		})
+		sub, err := c.Queries.Submit(context.Background(), Query{ID: 1}, SubmitRequest{}, ResultHandler{
+			Columns: func([]Column) error { t.Error("columns of a job"); return nil },
+			Row:     func(map[string]any) error { t.Error("row of a job"); return nil }})
+		require.NoError(t, err)
+		require.NotNil(t, sub.Job)
+	})
+}
+
+// submitCollected keeps what a ResultHandler received.
+type submitCollected struct {
+	cols      []Column
+	rows      []map[string]any
+	colsFirst bool
+}
+
+func (c *submitCollected) handler() ResultHandler {
+	return ResultHandler{
+		Columns: func(cols []Column) error {
+			c.cols = cols
+			c.colsFirst = len(c.rows) == 0
+			return nil
+		},
+		Row: func(row map[string]any) error {
+			c.rows = append(c.rows, row)
+			return nil
+		},
+	}
 }

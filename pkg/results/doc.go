@@ -9,13 +9,14 @@
 // web app's dynamic date values such as d_yesterday or d_last_month,
 // computed against an injectable clock). Run then asks Redash for a cached
 // result or a fresh run (Freshness), waits for the run's job, refuses a
-// result older than Request.MaxResultAge, and streams the rows of the
-// result by its id into the Sink, which publishes them only at Commit.
+// result older than Request.MaxResultAge, and streams the rows into the
+// Sink, which publishes them only at Commit.
 //
-// The rows are never held in memory: the cached answer of a run request is
-// read and dropped as it arrives (redash.QueriesService.Submit), and the
-// result is then read row by row (redash.QueriesService.StreamResult) into
-// the sink. FileSink writes CSV, a JSON array or JSON lines to a file
+// The rows are never held in memory: a cached result is read row by row
+// from Redash's answer to the run request (redash.QueriesService.Submit),
+// the result of a run row by row by its id
+// (redash.QueriesService.StreamResult), each row going straight to the
+// sink. FileSink writes CSV, a JSON array or JSON lines to a file
 // atomically (temporary file, fsync, rename) or to a writer; PullSink hands
 // the rows to a consumer that pulls them through an iterator, such as the
 // Google Sheets writer.

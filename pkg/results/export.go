@@ -239,8 +239,8 @@ type Summary struct {
 	Age         time.Duration
 	Columns     int
 	Rows        int64
-	// Attempts is how many downloads of the result it took (1 unless one
-	// broke off).
+	// Attempts is how many times the rows were started (1 unless an answer
+	// or download broke off).
 	Attempts int
 	// Parameters are the values the query ran with.
 	Parameters map[string]any
@@ -257,13 +257,15 @@ func (e *Exporter) Export(ctx context.Context, req Request, sink Sink) (*Summary
 }
 
 // Run gets the result p asks for and streams it into sink, which it commits
-// on success and aborts on any failure. A cached result older than
-// Request.MaxResultAge is refused before its rows are read; a run is
-// awaited up to Options.JobTimeout, and a run that fails or is cancelled
-// is an error carrying Redash's message (a *redash.JobError). The rows are
-// always read by the result's id, never as "the query's latest result",
-// which belongs to other parameter values. A download that breaks off
-// starts again from the first row, up to Options.Attempts times.
+// on success and aborts on any failure. When Redash answers the run request
+// from its cache, the rows come with that answer and go straight to the
+// sink. Otherwise the run is awaited up to Options.JobTimeout (a run that
+// fails or is cancelled is an error carrying Redash's message, a
+// *redash.JobError) and its rows are read by the run's result id, never as
+// "the query's latest result", which may belong to other parameter values.
+// An answer or download that breaks off starts again from the first row, up
+// to Options.Attempts times. A result older than Request.MaxResultAge is
+// refused (a *StaleResultError) before the sink commits.
 func (e *Exporter) Run(ctx context.Context, p *Prepared, sink Sink) (sum *Summary, err error) {
 	defer func() {
 		if err != nil {
@@ -271,19 +273,25 @@ func (e *Exporter) Run(ctx context.Context, p *Prepared, sink Sink) (sum *Summar
 		}
 	}()
 	qid := p.Query.ID
+	sum = &Summary{QueryID: qid, QueryName: p.Query.Name, Parameters: p.Values}
 	e.progress(Progress{Stage: StageSubmit})
 	var sub *redash.Submission
+	var rows *rowFeed
 	err = e.again(ctx, func() error {
 		var err error
+		rows = e.feed(sink)
 		sub, err = e.client.Queries.Submit(ctx, *p.Query, redash.SubmitRequest{
-			Parameters: p.Values, SQL: p.SQL, MaxAge: p.Request.Freshness.maxAge()})
+			Parameters: p.Values, SQL: p.SQL, MaxAge: p.Request.Freshness.maxAge()}, rows.handler())
+		if err == nil && sub.Result != nil || rows.begun {
+			sum.Attempts++
+		}
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, sinkCause(qid, err)
 	}
 
-	sum = &Summary{QueryID: qid, QueryName: p.Query.Name, Parameters: p.Values}
+	res := sub.Result
 	if sub.Job != nil {
 		sum.Ran, sum.JobID = true, sub.Job.ID
 		e.progress(Progress{Stage: StageWait, JobID: sub.Job.ID})
@@ -294,34 +302,26 @@ func (e *Exporter) Run(ctx context.Context, p *Prepared, sink Sink) (sum *Summar
 		if job.QueryResultID == nil || *job.QueryResultID <= 0 {
 			return nil, fmt.Errorf("query %d: job %s finished without a result id", qid, job.ID)
 		}
-		sum.ResultID = *job.QueryResultID
-	} else {
-		if sub.Result.ID <= 0 {
-			return nil, fmt.Errorf("query %d: Redash sent a cached result without its id, as it does for query API keys: use a user API key", qid)
+		rid := *job.QueryResultID
+		err = e.again(ctx, func() error {
+			sum.Attempts++
+			rows = e.feed(sink)
+			e.progress(Progress{Stage: StageDownload})
+			var err error
+			res, err = e.client.Queries.StreamResult(ctx, rid, rows.handler())
+			return err
+		})
+		if err != nil {
+			return nil, sinkCause(qid, err)
 		}
-		sum.ResultID = sub.Result.ID
-		if err := e.checkAge(p, sum.ResultID, sub.Result.RetrievedAt); err != nil {
-			return nil, err
-		}
+		res.ID = rid
 	}
-
-	var res *redash.QueryResult
-	err = e.again(ctx, func() error {
-		sum.Attempts++
-		var err error
-		res, sum.Rows, err = e.download(ctx, sum.ResultID, sink)
-		return err
-	})
-	if err != nil {
-		var se *sinkError
-		if errors.As(err, &se) {
-			return nil, fmt.Errorf("query %d: %w", qid, se.err)
-		}
-		return nil, fmt.Errorf("query %d: %w", qid, err)
-	}
+	e.progress(Progress{Stage: StageDownload, Rows: rows.rows})
+	sum.ResultID = res.ID
 	sum.RetrievedAt = res.RetrievedAt
 	sum.Columns = len(res.Data.Columns)
-	if err := e.checkAge(p, sum.ResultID, res.RetrievedAt); err != nil {
+	sum.Rows = rows.rows
+	if err := e.checkAge(p, res.ID, res.RetrievedAt); err != nil {
 		return nil, err
 	}
 	info := Info{QueryID: qid, ResultID: sum.ResultID, RetrievedAt: res.RetrievedAt, Columns: sum.Columns, Rows: sum.Rows}
@@ -332,46 +332,58 @@ func (e *Exporter) Run(ctx context.Context, p *Prepared, sink Sink) (sum *Summar
 	return sum, nil
 }
 
+// sinkCause reports a sink's failure as itself, without the request it
+// interrupted; other errors keep their context.
+func sinkCause(qid int, err error) error {
+	var se *sinkError
+	if errors.As(err, &se) {
+		return fmt.Errorf("query %d: %w", qid, se.err)
+	}
+	return fmt.Errorf("query %d: %w", qid, err)
+}
+
 // sinkError marks a failure of the sink, which is never retried.
 type sinkError struct{ err error }
 
 func (e *sinkError) Error() string { return e.err.Error() }
 func (e *sinkError) Unwrap() error { return e.err }
 
-// download streams one result into sink.
-func (e *Exporter) download(ctx context.Context, resultID int, sink Sink) (*redash.QueryResult, int64, error) {
-	var cols []redash.Column
-	var buf []any
-	var rows int64
-	e.progress(Progress{Stage: StageDownload})
-	res, err := e.client.Queries.StreamResult(ctx, resultID, redash.ResultHandler{
+// rowFeed turns one streamed result into sink calls: each row map becomes
+// a slice in column order, reused from row to row.
+type rowFeed struct {
+	e     *Exporter
+	sink  Sink
+	cols  []redash.Column
+	buf   []any
+	rows  int64
+	begun bool
+}
+
+func (e *Exporter) feed(sink Sink) *rowFeed { return &rowFeed{e: e, sink: sink} }
+
+func (f *rowFeed) handler() redash.ResultHandler {
+	return redash.ResultHandler{
 		Columns: func(c []redash.Column) error {
-			cols = c
-			buf = make([]any, len(c))
-			if err := sink.Begin(c); err != nil {
+			f.cols, f.buf, f.begun = c, make([]any, len(c)), true
+			if err := f.sink.Begin(c); err != nil {
 				return &sinkError{err}
 			}
 			return nil
 		},
 		Row: func(m map[string]any) error {
-			for i, c := range cols {
-				buf[i] = m[c.Name]
+			for i, c := range f.cols {
+				f.buf[i] = m[c.Name]
 			}
-			rows++
-			if rows%1024 == 0 {
-				e.progress(Progress{Stage: StageDownload, Rows: rows})
+			f.rows++
+			if f.rows%1024 == 0 {
+				f.e.progress(Progress{Stage: StageDownload, Rows: f.rows})
 			}
-			if err := sink.Row(buf); err != nil {
+			if err := f.sink.Row(f.buf); err != nil {
 				return &sinkError{err}
 			}
 			return nil
 		},
-	})
-	if err != nil {
-		return nil, rows, err
 	}
-	e.progress(Progress{Stage: StageDownload, Rows: rows})
-	return res, rows, nil
 }
 
 // again runs f up to Options.Attempts times while it fails with an answer

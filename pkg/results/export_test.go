@@ -235,7 +235,8 @@ func TestExportFreshness(t *testing.T) {
 			assert.InDelta(t, float64(age), float64(sum.Age), float64(time.Millisecond))
 			assert.Zero(t, countPrefix(seen, "GET /api/jobs/"))
 			assert.NotContains(t, posts[0], "max_age")
-			assert.Equal(t, fmt.Sprintf("GET /api/query_results/%d", cached.ID), seen[len(seen)-1])
+			assert.Zero(t, countPrefix(seen, "GET /api/query_results/"), "a cached result's rows come with the answer")
+			assert.Equal(t, 1, sum.Attempts)
 
 			// A cached result young enough.
 			sum, _, posts, err = run(results.Request{Freshness: results.Freshness{MaxAge: age + time.Hour}})
@@ -243,13 +244,12 @@ func TestExportFreshness(t *testing.T) {
 			assert.False(t, sum.Ran)
 			assert.Equal(t, float64(int((age+time.Hour)/time.Second)), posts[0]["max_age"])
 
-			// The guard refuses it before reading a row.
-			_, seen, _, err = run(results.Request{MaxResultAge: time.Hour})
+			// The guard refuses it (exportCSV checks that no file is left).
+			_, _, _, err = run(results.Request{MaxResultAge: time.Hour})
 			var stale *results.StaleResultError
 			require.ErrorAs(t, err, &stale)
 			assert.Equal(t, cached.ID, stale.ResultID)
 			assert.Contains(t, err.Error(), "older than the allowed 1h0m0s: nothing was written")
-			assert.Zero(t, countPrefix(seen, "GET /api/query_results/"))
 
 			// Too old for --max-age: Redash runs the query.
 			sum, seen, posts, err = run(results.Request{Freshness: results.Freshness{MaxAge: time.Hour}, MaxResultAge: time.Hour})
@@ -395,11 +395,15 @@ func TestExportJobEdgeCases(t *testing.T) {
 			if r.URL.Path != "/api/queries/1/results" {
 				return false
 			}
-			_, _ = io.WriteString(w, `{"query_result": {"data": {"columns": [], "rows": []}, "retrieved_at": "2026-11-01T11:00:00Z"}}`)
+			_, _ = io.WriteString(w, `{"query_result": {"data": {"columns": [{"name": "a", "type": "integer"}], "rows": [{"a": 1}]}, "retrieved_at": "2026-11-01T11:00:00Z"}}`)
 			return true
 		})
-		_, err := exp.Export(context.Background(), results.Request{QueryID: 1}, &recordSink{})
-		assert.EqualError(t, err, "query 1: Redash sent a cached result without its id, as it does for query API keys: use a user API key")
+		sink := &recordSink{}
+		sum, err := exp.Export(context.Background(), results.Request{QueryID: 1}, sink)
+		require.NoError(t, err, "a query key's trimmed answer carries the rows")
+		assert.Zero(t, sum.ResultID)
+		assert.Equal(t, time.Hour, sum.Age)
+		assert.Equal(t, [][]any{{json.Number("1")}}, sink.rows)
 	})
 	t.Run("missing parameter reported by Redash", func(t *testing.T) {
 		exp := stubRedash(t, "26.3.0", func(w http.ResponseWriter, r *http.Request) bool {
@@ -548,10 +552,12 @@ func TestExportCachedAnswerCutOff(t *testing.T) {
 	q, cached := oldCachedQuery(t, e)
 	e.srv.AddFault(fakeredash.Fault{Kind: fakeredash.FaultTruncate, PathPrefix: fmt.Sprintf("/api/queries/%d/results", q.ID), Method: http.MethodPost, Times: 1})
 	e.srv.ResetRequests()
-	sum, _, err := exportCSV(t, e, results.Request{QueryID: q.ID})
+	sum, csv, err := exportCSV(t, e, results.Request{QueryID: q.ID})
 	require.NoError(t, err)
 	assert.Equal(t, cached.ID, sum.ResultID)
 	assert.Equal(t, 2, countPrefix(e.seen(), "POST /api/queries/"), "the run request is sent again")
+	assert.Equal(t, 2, sum.Attempts, "the rows of the first answer had begun")
+	assert.Equal(t, int(sum.Rows)+1, strings.Count(csv, "\n"), "every row once")
 }
 
 func TestExportBadInput(t *testing.T) {
