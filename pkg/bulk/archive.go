@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -100,8 +99,10 @@ type ArchiveOptions struct {
 	// Probe reads unlisted targets one by one (GET /api/queries/<id>) to
 	// learn whether they exist and are archived. A dry run leaves it off.
 	Probe bool
-	// Workers is how many queries are worked on at once; 0 means twice the
-	// client's concurrency (requests in flight stay bounded by the client).
+	// Workers is how many queries are worked on at once; 0 means four times
+	// the client's concurrency, so that the client's in-flight slots stay
+	// busy while workers write backups and the journal (requests in flight
+	// stay bounded by the client).
 	Workers int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -127,7 +128,7 @@ func NewArchiver(opts ArchiveOptions) *Archiver {
 		opts.Now = time.Now
 	}
 	if opts.Workers <= 0 {
-		opts.Workers = 2 * opts.Client.Concurrency()
+		opts.Workers = 4 * opts.Client.Concurrency()
 	}
 	return &Archiver{opts: opts, state: Replay(opts.Entries), ds: newDirSyncer(filepath.Join(opts.Dir, BackupSubdir))}
 }
@@ -335,24 +336,23 @@ func (a *Archiver) Run(ctx context.Context, items []*Item) error {
 		return errors.New("archive: no journal")
 	}
 	var pending []*Item
+	var entries []Entry
 	for _, it := range items {
 		switch it.Status {
 		case StatusPending:
 			pending = append(pending, it)
 		case StatusArchived:
 			if it.recovered {
-				if err := j.Append(a.entry(StepArchived, it.QueryID, "the DELETE of an interrupted run had arrived", "")); err != nil {
-					return err
-				}
+				entries = append(entries, a.entry(StepArchived, it.QueryID, "the DELETE of an interrupted run had arrived", ""))
 			}
 		case StatusAlreadyArchived, StatusNotFound, StatusRefused, StatusChanged:
-			if st := a.state[it.QueryID]; st != nil && st.Skipped == it.Reason {
-				continue
-			}
-			if err := j.Append(a.entry(StepSkipped, it.QueryID, it.Reason, "")); err != nil {
-				return err
+			if st := a.state[it.QueryID]; st == nil || st.Skipped != it.Reason {
+				entries = append(entries, a.entry(StepSkipped, it.QueryID, it.Reason, ""))
 			}
 		}
+	}
+	if err := j.Append(entries...); err != nil {
+		return err
 	}
 	if len(pending) > 0 {
 		if err := os.MkdirAll(filepath.Join(a.opts.Dir, BackupSubdir), 0o700); err != nil {
@@ -376,17 +376,24 @@ func (a *Archiver) entry(step Step, id int, reason, errText string) Entry {
 // widgets), and maps them to the queries they show.
 func (a *Archiver) index(ctx context.Context) error {
 	c := a.opts.Client
-	alerts, err := c.Alerts.List(ctx)
+	var alerts []redash.Alert
+	var alertsErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		alerts, alertsErr = c.Alerts.List(ctx)
+	}()
+	dashboards, err := c.Dashboards.ListWithWidgets(ctx, redash.DashboardListOptions{})
+	<-done
+	if alertsErr != nil {
+		return fmt.Errorf("read alerts for the backups: %w", alertsErr)
+	}
 	if err != nil {
-		return fmt.Errorf("read alerts for the backups: %w", err)
+		return fmt.Errorf("read dashboards for the backups: %w", err)
 	}
 	a.alerts = map[int][]redash.Alert{}
 	for _, al := range alerts {
 		a.alerts[al.Query.ID] = append(a.alerts[al.Query.ID], al)
-	}
-	dashboards, err := c.Dashboards.ListWithWidgets(ctx, redash.DashboardListOptions{})
-	if err != nil {
-		return fmt.Errorf("read dashboards for the backups: %w", err)
 	}
 	a.widgets = map[int][]Widget{}
 	restricted := 0
@@ -574,41 +581,62 @@ func (a *Archiver) verify(ctx context.Context, items []*Item) error {
 			seen[q.ID] = true
 		}
 	}
-	j := a.opts.Journal
-	sort.Slice(check, func(x, y int) bool { return check[x].QueryID < check[y].QueryID })
-	for _, it := range check {
-		ok, why := false, ""
+	// What the list did not show (on v7+, other users' drafts) is read one
+	// by one, concurrently.
+	type verdict struct {
+		ok  bool
+		why string
+	}
+	verdicts := make([]verdict, len(check))
+	var probe []int
+	for i, it := range check {
 		switch {
 		case lo.Archived && seen[it.QueryID]:
-			ok = true
+			verdicts[i].ok = true
 		case lo.Archived:
-			q, err := a.opts.Client.Queries.Get(ctx, it.QueryID)
-			switch {
-			case ctx.Err() != nil:
-				return ctx.Err()
-			case err != nil:
-				why = "could not verify: " + err.Error()
-			case q.IsArchived:
-				ok = true
-			default:
-				why = "still not archived after its DELETE"
-			}
+			probe = append(probe, i)
 		case seen[it.QueryID]:
-			why = "still listed after its DELETE"
+			verdicts[i].why = "still listed after its DELETE"
 		default:
-			ok = true
-		}
-		if ok {
-			it.Verified = true
-			if err := j.Append(a.entry(StepVerified, it.QueryID, "", "")); err != nil {
-				return err
-			}
-			continue
-		}
-		it.Status, it.Reason = StatusFailed, why
-		if err := j.Append(a.entry(StepFailed, it.QueryID, "", why)); err != nil {
-			return err
+			verdicts[i].ok = true
 		}
 	}
-	return nil
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(a.opts.Client.Concurrency(), len(probe)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				q, err := a.opts.Client.Queries.Get(ctx, check[i].QueryID)
+				switch {
+				case err != nil:
+					verdicts[i].why = "could not verify: " + err.Error()
+				case q.IsArchived:
+					verdicts[i].ok = true
+				default:
+					verdicts[i].why = "still not archived after its DELETE"
+				}
+			}
+		}()
+	}
+	for _, i := range probe {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	entries := make([]Entry, 0, len(check))
+	for i, it := range check {
+		if verdicts[i].ok {
+			it.Verified = true
+			entries = append(entries, a.entry(StepVerified, it.QueryID, "", ""))
+			continue
+		}
+		it.Status, it.Reason = StatusFailed, verdicts[i].why
+		entries = append(entries, a.entry(StepFailed, it.QueryID, "", verdicts[i].why))
+	}
+	return a.opts.Journal.Append(entries...)
 }

@@ -84,8 +84,8 @@ type Journal struct {
 	mu      sync.Mutex
 	cond    *sync.Cond
 	f       *os.File
-	seq     uint64 // entries written
-	synced  uint64 // entries known to be on disk
+	seq     uint64 // writes done
+	synced  uint64 // writes known to be on disk
 	syncing bool
 	err     error // sticky: once the journal fails, nothing more is appended
 }
@@ -210,19 +210,26 @@ func (j *Journal) Header() JournalHeader { return j.header }
 // Path returns the journal's file name.
 func (j *Journal) Path() string { return j.path }
 
-// Append writes e and returns once it is on disk.
-func (j *Journal) Append(e Entry) error {
-	line, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("journal: %w", err)
+// Append writes the entries (in one write) and returns once they are on
+// disk.
+func (j *Journal) Append(entries ...Entry) error {
+	var buf []byte
+	for _, e := range entries {
+		line, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("journal: %w", err)
+		}
+		buf = append(append(buf, line...), '\n')
 	}
-	line = append(line, '\n')
+	if len(buf) == 0 {
+		return nil
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.err != nil {
 		return j.err
 	}
-	if _, err := j.f.Write(line); err != nil {
+	if _, err := j.f.Write(buf); err != nil {
 		j.err = fmt.Errorf("write journal %s: %w", j.path, err)
 		return j.err
 	}
