@@ -18,6 +18,7 @@ import (
 	archivecmd "github.com/redashctl/redashctl/internal/cmd/archive"
 	auditcmd "github.com/redashctl/redashctl/internal/cmd/audit"
 	"github.com/redashctl/redashctl/internal/cmd/demo"
+	exportcmd "github.com/redashctl/redashctl/internal/cmd/export"
 	"github.com/redashctl/redashctl/internal/cmd/factory"
 	plancmd "github.com/redashctl/redashctl/internal/cmd/plan"
 	"github.com/redashctl/redashctl/internal/cmd/profile"
@@ -99,6 +100,7 @@ Configure a real instance:
 		archivecmd.NewCmdArchive(f, nil),
 		restorecmd.NewCmdRestore(f, nil),
 		tagcmd.NewCmdTag(f),
+		exportcmd.NewCmdExport(f),
 		demo.NewCmdDemo(f, func(ctx context.Context, args []string, ios *iostreams.IOStreams, env config.Env) int {
 			return RunContext(ctx, args, ios, env)
 		}),
