@@ -122,6 +122,7 @@ func TestArchiveDialects(t *testing.T) {
 			assert.Contains(t, res.Stdout, "Archived "+strconv.Itoa(len(ids))+" of "+strconv.Itoa(len(ids))+" queries\n")
 			assert.Contains(t, res.Stdout, "Skipped 2: 1 already archived, 1 not found\n")
 			assert.Contains(t, res.Stdout, "Backups and journal: "+dir+"\n")
+			assert.Empty(t, res.Stderr, "no progress bar without a terminal")
 			assertArchived(t, srv, before, dir, ids)
 
 			dels := deletesByID(srv)
@@ -415,6 +416,7 @@ func TestArchivePrompt(t *testing.T) {
 		ios, in, out, errOut := iostreams.Test()
 		ios.SetStdinTTY(true)
 		ios.SetStdoutTTY(true)
+		ios.SetStderrTTY(true)
 		in.WriteString(tc.answer)
 		dir := runDir(t)
 		code := root.RunWithClock(context.Background(), []string{"archive", "--ids", joinIDs(ids), "--backup-dir", dir}, ios, env.Lookup,
@@ -430,6 +432,7 @@ func TestArchivePrompt(t *testing.T) {
 		}
 		assert.Contains(t, out.String(), "Archived "+strconv.Itoa(len(ids))+" of "+strconv.Itoa(len(ids))+" queries\n")
 		assert.Len(t, deletesByID(srv), len(ids))
+		assert.Contains(t, errOut.String(), "Archiving", "a progress bar on a terminal")
 	}
 }
 
@@ -575,4 +578,51 @@ func TestArchivePlan(t *testing.T) {
 	assert.Equal(t, 1, res.Code)
 	assert.Contains(t, res.Stderr, "error: "+dir+" holds the journal of another run (--plan ")
 	assert.Zero(t, deletesByID(srv)[ids[10]], "nothing archived")
+}
+
+// TestArchiveFaultKinds: a 429 with Retry-After, a slow answer past the
+// request timeout and a truncated answer are retried and the run succeeds;
+// an HTML page where JSON was expected fails that query alone, with one
+// line saying what came back.
+func TestArchiveFaultKinds(t *testing.T) {
+	tests := []struct {
+		name   string
+		fault  func(id int) fakeredash.Fault
+		code   int
+		stdout string
+	}{
+		{"429 with Retry-After", func(int) fakeredash.Fault {
+			return fakeredash.Fault{Kind: fakeredash.FaultRateLimit, RetryAfter: 1, Method: "DELETE", Times: 2}
+		}, 0, "Archived 3 of 3 queries\n"},
+		{"slow answer", func(id int) fakeredash.Fault {
+			return fakeredash.Fault{Kind: fakeredash.FaultSlow, Delay: time.Minute, PathPrefix: "/api/queries/" + strconv.Itoa(id), Method: "GET", Times: 1}
+		}, 0, "Archived 3 of 3 queries\n"},
+		{"truncated answer", func(id int) fakeredash.Fault {
+			return fakeredash.Fault{Kind: fakeredash.FaultTruncate, PathPrefix: "/api/queries/" + strconv.Itoa(id), Times: 2}
+		}, 0, "Archived 3 of 3 queries\n"},
+		{"HTML page", func(id int) fakeredash.Fault {
+			return fakeredash.Fault{Kind: fakeredash.FaultHTML200, PathPrefix: "/api/queries/" + strconv.Itoa(id), Method: "GET"}
+		}, 3, "redash returned an HTML page (200 OK)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv, url := fake(t, "10.1.0", 60)
+			before := srv.Snapshot()
+			ids := pickTargets(t, srv, 3)[:3]
+			srv.AddFault(tt.fault(ids[1]))
+			dir := runDir(t)
+			res := clitest.Run(t, clitest.EnvFor(url, srv.AdminKey()), "archive", "--ids", joinIDs(ids), "--backup-dir", dir, "--yes", "--timeout", "2s")
+			assert.Equal(t, tt.code, res.Code, res.Stderr)
+			assert.Contains(t, res.Stdout, tt.stdout)
+			if tt.code == 0 {
+				assertArchived(t, srv, before, dir, ids)
+				return
+			}
+			assert.Contains(t, res.Stdout, "Archived 2 of 3 queries; 1 failed: "+strconv.Itoa(ids[1])+"\n")
+			assert.False(t, queryOf(srv.Snapshot(), ids[1]).IsArchived, "no backup, no DELETE")
+			_, err := os.Stat(bulk.BackupPath(dir, ids[1]))
+			assert.True(t, os.IsNotExist(err))
+		})
+	}
 }

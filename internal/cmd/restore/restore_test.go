@@ -349,3 +349,28 @@ func TestRestorePartialAndBadInput(t *testing.T) {
 	assert.Equal(t, 1, res.Code)
 	assert.Contains(t, res.Stderr, "holds no backups (no queries folder): is it a redashctl archive backup directory?")
 }
+
+// TestRestoreFaults: a widget whose creation got a 502 and an alert created
+// but whose answer was cut short are reported as failed (exit 3); running
+// the restore again finishes the job without creating anything twice.
+func TestRestoreFaults(t *testing.T) {
+	srv, url := clitest.Fake(t, fakeredash.Options{Version: "10.1.0", Queries: 160, Seed: 11})
+	env := clitest.EnvFor(url, srv.AdminKey())
+	ids := pickTargets(t, srv, 12)
+	before := srv.Snapshot()
+	dir := filepath.Join(t.TempDir(), "run")
+	res := clitest.Run(t, env, "archive", "--ids", joinIDs(ids), "--backup-dir", dir, "--yes")
+	require.Equal(t, 0, res.Code, res.Stderr)
+
+	srv.AddFault(fakeredash.Fault{Kind: fakeredash.FaultHTML5xx, Status: 502, Method: "POST", PathPrefix: "/api/widgets", Times: 1})
+	srv.AddFault(fakeredash.Fault{Kind: fakeredash.FaultTruncate, Method: "POST", PathPrefix: "/api/alerts", Times: 1})
+	res = clitest.Run(t, env, "restore", "--backup", dir, "--yes")
+	assert.Equal(t, 3, res.Code, res.Stderr)
+	assert.Contains(t, res.Stdout, "failed: create widget on dashboard ")
+	assert.Contains(t, res.Stdout, "failed: create alert on query ")
+	assert.Contains(t, res.Stdout, "; 4 failed\n", "the widget, the alert and its two subscriptions")
+
+	res = clitest.Run(t, env, "restore", "--backup", dir, "--yes")
+	require.Equal(t, 0, res.Code, res.Stderr)
+	assert.Equal(t, world(t, before, ids, true), world(t, srv.Snapshot(), ids, true), "the alert created behind the cut answer is found, not made twice")
+}

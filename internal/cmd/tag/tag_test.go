@@ -306,3 +306,19 @@ func writePlan(t *testing.T, p *plan.Plan) string {
 	require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o600))
 	return path
 }
+
+// TestTagFaults: a 429 with Retry-After and a truncated answer are retried
+// (an update writes absolute values, so repeating it is safe).
+func TestTagFaults(t *testing.T) {
+	srv, url := clitest.Fake(t, fakeredash.Options{Version: "10.1.0", Queries: 60, Seed: 5})
+	ids := someQueries(srv, 5)
+	srv.AddFault(fakeredash.Fault{Kind: fakeredash.FaultRateLimit, RetryAfter: 1, Method: "POST", Times: 1})
+	srv.AddFault(fakeredash.Fault{Kind: fakeredash.FaultTruncate, Method: "POST", Times: 2})
+	srv.AddFault(fakeredash.Fault{Kind: fakeredash.FaultHTML5xx, Status: 503, Method: "GET", PathPrefix: "/api/queries", Times: 1})
+	res := clitest.Run(t, clitest.EnvFor(url, srv.AdminKey()), "tag", "add", "reviewed", "--ids", joinIDs(ids), "--yes")
+	require.Equal(t, 0, res.Code, res.Stderr)
+	assert.Contains(t, res.Stdout, "Updated 5 of 5 queries\n")
+	for id, tags := range tagsOf(srv, ids) {
+		assert.Equal(t, 1, strings.Count(strings.Join(tags, ","), "reviewed"), "query %d", id)
+	}
+}
