@@ -87,14 +87,29 @@ type StaleResultError struct {
 // Error returns one line with the result's age and the limit.
 func (e *StaleResultError) Error() string {
 	return fmt.Sprintf("query %d: result %d is %s old (retrieved %s), older than the allowed %s: nothing was written",
-		e.QueryID, e.ResultID, roundAge(e.Age), e.RetrievedAt.UTC().Format(time.RFC3339), e.Max)
+		e.QueryID, e.ResultID, HumanAge(e.Age), e.RetrievedAt.UTC().Format(time.RFC3339), HumanAge(e.Max))
 }
 
-func roundAge(d time.Duration) time.Duration {
-	if d >= time.Minute {
-		return d.Round(time.Second)
+// HumanAge writes an age for people: to the second below a minute, to the
+// minute below a day, in days and hours beyond ("45s", "3h4m", "2d5h").
+func HumanAge(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(max(d, 0)/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	case d < 24*time.Hour:
+		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+		if m == 0 {
+			return fmt.Sprintf("%dh", h)
+		}
+		return fmt.Sprintf("%dh%dm", h, m)
 	}
-	return d.Round(time.Millisecond)
+	days, h := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour)
+	if h == 0 {
+		return fmt.Sprintf("%dd", days)
+	}
+	return fmt.Sprintf("%dd%dh", days, h)
 }
 
 // Stage is a step of an export, for progress reports.

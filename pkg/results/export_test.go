@@ -249,7 +249,7 @@ func TestExportFreshness(t *testing.T) {
 			var stale *results.StaleResultError
 			require.ErrorAs(t, err, &stale)
 			assert.Equal(t, cached.ID, stale.ResultID)
-			assert.Contains(t, err.Error(), "older than the allowed 1h0m0s: nothing was written")
+			assert.Contains(t, err.Error(), "older than the allowed 1h: nothing was written")
 
 			// Too old for --max-age: Redash runs the query.
 			sum, seen, posts, err = run(results.Request{Freshness: results.Freshness{MaxAge: time.Hour}, MaxResultAge: time.Hour})
@@ -714,6 +714,10 @@ func TestExportInterrupted(t *testing.T) {
 
 func TestStaleResultErrorText(t *testing.T) {
 	err := &results.StaleResultError{QueryID: 4, ResultID: 9, RetrievedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Age: 90*time.Minute + 1500*time.Millisecond, Max: time.Hour}
-	assert.Equal(t, "query 4: result 9 is 1h30m2s old (retrieved 2026-01-02T03:04:05Z), older than the allowed 1h0m0s: nothing was written", err.Error())
+	assert.Equal(t, "query 4: result 9 is 1h30m old (retrieved 2026-01-02T03:04:05Z), older than the allowed 1h: nothing was written", err.Error())
+	for d, want := range map[time.Duration]string{-time.Second: "0s", 0: "0s", 59 * time.Second: "59s", 90 * time.Second: "1m", 3 * time.Hour: "3h",
+		3*time.Hour + 4*time.Minute: "3h4m", 48 * time.Hour: "2d", 50 * time.Hour: "2d2h"} {
+		assert.Equal(t, want, results.HumanAge(d))
+	}
 	assert.False(t, errors.Is(err, redash.ErrNotFound))
 }
