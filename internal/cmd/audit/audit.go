@@ -6,9 +6,6 @@ package audit
 import (
 	"context"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -266,7 +263,7 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 		if err != nil {
 			return err
 		}
-		if err := writeFileAtomic(opts.Out, p.Write); err != nil {
+		if err := cmdutil.WriteFileAtomic(opts.Out, 0o644, p.Write); err != nil {
 			return fmt.Errorf("write plan: %w", err)
 		}
 	}
@@ -343,33 +340,6 @@ func newPlan(opts *AuditOptions, client *redash.Client, rep *audit.Report, now t
 	})
 	p.Items = items
 	return p, p.Validate()
-}
-
-// writeFileAtomic writes a file through a temporary file in the same
-// directory and renames it into place, so that a failure leaves nothing
-// half-written.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	defer os.Remove(name)
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(name, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(name, path)
 }
 
 // notes writes to stderr what limits the audit: rules without evidence, the

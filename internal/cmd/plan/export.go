@@ -60,7 +60,7 @@ func exportRun(_ context.Context, opts *ExportOptions) error {
 	if opts.CSV == "-" {
 		return p.WriteCSV(opts.IO.Out)
 	}
-	if err := writeFileAtomic(opts.CSV, p.WriteCSV); err != nil {
+	if err := cmdutil.WriteFileAtomic(opts.CSV, 0o644, p.WriteCSV); err != nil {
 		return fmt.Errorf("write %s: %w", opts.CSV, err)
 	}
 	counts := p.Counts()

@@ -102,7 +102,7 @@ func importRun(_ context.Context, opts *ImportOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(opts.Out, reviewed.Write); err != nil {
+	if err := cmdutil.WriteFileAtomic(opts.Out, 0o644, reviewed.Write); err != nil {
 		return fmt.Errorf("write plan: %w", err)
 	}
 	counts := reviewed.Counts()
