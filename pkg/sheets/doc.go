@@ -1,5 +1,6 @@
 // Package sheets writes query results into Google Sheets through the Sheets
-// API v4 (google.golang.org/api/sheets/v4). It knows nothing about Redash
+// API v4 (google.golang.org/api/sheets/v4), and reads a tab back as text.
+// It knows nothing about Redash
 // nor about the command line: callers hand it a Table of typed columns and a
 // stream of rows, and a Target naming a spreadsheet and a tab.
 //
@@ -17,5 +18,6 @@
 // about 2 MB per request — are checked before the target tab changes.
 //
 // Validate checks, without changing anything, that a spreadsheet is
-// reachable and editable.
+// reachable and editable. ReadValues reads a tab's values back as text
+// (what reviewers typed into it, say).
 package sheets
