@@ -1,8 +1,8 @@
 // Package sheets writes query results into Google Sheets through the Sheets
 // API v4 (google.golang.org/api/sheets/v4), and reads a tab back as text.
-// It knows nothing about Redash
-// nor about the command line: callers hand it a Table of typed columns and a
-// stream of rows, and a Target naming a spreadsheet and a tab.
+// It knows nothing about Redash nor about the command line: callers hand it
+// a Table of typed columns and a stream of rows, and a Target naming a
+// spreadsheet and a tab.
 //
 // A Writer (New) authenticates with a service-account key file or
 // Application Default Credentials, or with nothing for a fake endpoint;
