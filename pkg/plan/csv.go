@@ -31,26 +31,43 @@ func (p *Plan) WriteCSV(w io.Writer) error {
 		return err
 	}
 	for i := range p.Items {
-		it := &p.Items[i]
-		codes := make([]string, len(it.Reasons))
-		details := make([]string, len(it.Reasons))
-		for j, r := range it.Reasons {
-			codes[j] = r.Code
-			details[j] = r.Code + ": " + r.Detail
-		}
-		b := &it.Before
-		row := []string{
-			strconv.Itoa(it.QueryID), string(it.Action), string(it.Proposed), it.Name,
-			strings.Join(codes, ";"), strings.Join(details, "\n"), it.Protected,
-			b.OwnerEmail, optInt(b.DataSourceID), scheduleCell(b.Schedule), optTime(b.LastRunAt), b.UpdatedAt.UTC().Format(time.RFC3339),
-			joinInts(b.Dashboards), joinInts(b.Alerts), strings.Join(b.Tags, ";"), p.QueryURL(it.QueryID),
-		}
-		if err := cw.Write(row); err != nil {
+		if err := cw.Write(p.reviewRow(&p.Items[i])); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// ReviewRows returns the rows of the review sheet under CSVHeader, the
+// header left out: the cells WriteCSV writes, for a caller that puts them
+// elsewhere (a Google Sheet). The plan is validated first.
+func (p *Plan) ReviewRows() ([][]string, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	rows := make([][]string, len(p.Items))
+	for i := range p.Items {
+		rows[i] = p.reviewRow(&p.Items[i])
+	}
+	return rows, nil
+}
+
+// reviewRow is one item's row of the review sheet, in CSVHeader's order.
+func (p *Plan) reviewRow(it *Item) []string {
+	codes := make([]string, len(it.Reasons))
+	details := make([]string, len(it.Reasons))
+	for j, r := range it.Reasons {
+		codes[j] = r.Code
+		details[j] = r.Code + ": " + r.Detail
+	}
+	b := &it.Before
+	return []string{
+		strconv.Itoa(it.QueryID), string(it.Action), string(it.Proposed), it.Name,
+		strings.Join(codes, ";"), strings.Join(details, "\n"), it.Protected,
+		b.OwnerEmail, optInt(b.DataSourceID), scheduleCell(b.Schedule), optTime(b.LastRunAt), b.UpdatedAt.UTC().Format(time.RFC3339),
+		joinInts(b.Dashboards), joinInts(b.Alerts), strings.Join(b.Tags, ";"), p.QueryURL(it.QueryID),
+	}
 }
 
 // RowError is a problem with one row of a review file. Row counts like a
@@ -116,17 +133,43 @@ const maxProblems = 50
 // Force), or a plan item with no row are errors (an *ImportError listing
 // them), and then p is left as it was.
 func Import(p *Plan, r io.Reader, opts ImportOptions) (*Plan, *ImportResult, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	return importRecords(p, func(row int) ([]string, error) {
+		rec, err := cr.Read()
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, csvProblem(err, row)
+		}
+		return rec, err
+	}, opts)
+}
+
+// ImportRows is Import for a review sheet read as rows of cells, the header
+// row first, such as the values of a Google Sheet tab: the same checks, the
+// same errors, rows counted the same way. Rows may be shorter than the
+// header (missing cells are empty).
+func ImportRows(p *Plan, rows [][]string, opts ImportOptions) (*Plan, *ImportResult, error) {
+	return importRecords(p, func(row int) ([]string, error) {
+		if row > len(rows) {
+			return nil, io.EOF
+		}
+		return rows[row-1], nil
+	}, opts)
+}
+
+// importRecords is Import over a source of records: next(row) returns the
+// record of a row (1 is the header), io.EOF after the last one, or a
+// RowError that ends the import.
+func importRecords(p *Plan, next func(row int) ([]string, error), opts ImportOptions) (*Plan, *ImportResult, error) {
 	if err := p.Validate(); err != nil {
 		return nil, nil, err
 	}
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
+	header, err := next(1)
 	if errors.Is(err, io.EOF) {
-		return nil, nil, &ImportError{Problems: []RowError{{Msg: "the file is empty: it needs a header row with query_id and decision"}}}
+		return nil, nil, &ImportError{Problems: []RowError{{Msg: "the review sheet is empty: it needs a header row with query_id and decision"}}}
 	}
 	if err != nil {
-		return nil, nil, &ImportError{Problems: []RowError{csvProblem(err, 1)}}
+		return nil, nil, &ImportError{Problems: []RowError{rowProblem(err)}}
 	}
 	col := map[string]int{}
 	for i, h := range header {
@@ -149,12 +192,12 @@ func Import(p *Plan, r io.Reader, opts ImportOptions) (*Plan, *ImportResult, err
 	decided := map[int]Action{}
 	res := &ImportResult{}
 	for row := 2; len(problems) < maxProblems; row++ {
-		rec, err := cr.Read()
+		rec, err := next(row)
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			report(csvProblem(err, row))
+			report(rowProblem(err))
 			break
 		}
 		cell := func(i int) string {
@@ -268,6 +311,16 @@ func actionNames(as []Action) []string {
 		out[i] = string(a)
 	}
 	return out
+}
+
+// rowProblem is the RowError a record source returned, or any other error
+// as a problem of no row.
+func rowProblem(err error) RowError {
+	var re RowError
+	if errors.As(err, &re) {
+		return re
+	}
+	return RowError{Msg: "read the review sheet: " + err.Error()}
 }
 
 // csvProblem reports a CSV syntax error at a row (counted like a

@@ -4,8 +4,10 @@
 // reasons, and a snapshot of what the change will alter.
 //
 // A plan round-trips through a spreadsheet as CSV with a decision column
-// (WriteCSV, Import). The package reads and writes only through the
-// io.Reader and io.Writer it is given; writing files is the caller's job.
+// (WriteCSV, Import), or as rows of cells (ReviewRows, ImportRows) that a
+// caller puts into and reads from a Google Sheet. The package reads and
+// writes only through the io.Reader and io.Writer it is given; writing
+// files is the caller's job.
 package plan
 
 import (

@@ -235,13 +235,14 @@ func TestImportErrors(t *testing.T) {
 			rows[0][col["decision"]] = "verdict"
 			return rows
 		}, want: []string{"row 1: no decision column: the header must keep the query_id and decision columns"}},
-		{name: "empty file", sheet: "", want: []string{"the file is empty: it needs a header row with query_id and decision"}},
+		{name: "empty file", sheet: "", want: []string{"the review sheet is empty: it needs a header row with query_id and decision"}},
 		{name: "broken quoting", sheet: "query_id,decision\n3,keep\n7,\"keep\n", want: []string{`row 3: not valid CSV (line 3 of the file): extraneous or missing " in quoted-field`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := sample()
 			sheet := tt.sheet
+			var edited [][]string
 			if tt.edit != nil {
 				var buf bytes.Buffer
 				require.NoError(t, p.WriteCSV(&buf))
@@ -251,21 +252,29 @@ func TestImportErrors(t *testing.T) {
 				for i, h := range rows[0] {
 					col[h] = i
 				}
+				edited = tt.edit(rows, col)
 				var out bytes.Buffer
-				require.NoError(t, csv.NewWriter(&out).WriteAll(tt.edit(rows, col)))
+				require.NoError(t, csv.NewWriter(&out).WriteAll(edited))
 				sheet = out.String()
 			}
-			got, res, err := Import(p, strings.NewReader(sheet), ImportOptions{Now: made})
-			var ie *ImportError
-			require.ErrorAs(t, err, &ie)
-			assert.Nil(t, got)
-			assert.Nil(t, res)
-			var msgs []string
-			for _, pr := range ie.Problems {
-				msgs = append(msgs, pr.Error())
+			check := func(got *Plan, res *ImportResult, err error) {
+				t.Helper()
+				var ie *ImportError
+				require.ErrorAs(t, err, &ie)
+				assert.Nil(t, got)
+				assert.Nil(t, res)
+				var msgs []string
+				for _, pr := range ie.Problems {
+					msgs = append(msgs, pr.Error())
+				}
+				assert.Equal(t, tt.want, msgs)
+				assert.Equal(t, Archive, p.Item(3).Action, "nothing changed")
 			}
-			assert.Equal(t, tt.want, msgs)
-			assert.Equal(t, Archive, p.Item(3).Action, "nothing changed")
+			check(Import(p, strings.NewReader(sheet), ImportOptions{Now: made}))
+			if edited != nil || sheet == "" {
+				// The same rows read from a Google Sheet get the same errors.
+				check(ImportRows(p, edited, ImportOptions{Now: made}))
+			}
 		})
 	}
 }
@@ -279,4 +288,46 @@ func TestClone(t *testing.T) {
 	assert.Equal(t, "finance", p.Items[0].Before.Tags[0])
 	assert.Equal(t, "90d", p.Criteria.Thresholds["unused_after"])
 	assert.Equal(t, 1, *p.Items[0].Before.DataSourceID)
+}
+
+func TestReviewRows(t *testing.T) {
+	p := sample()
+	rows, err := p.ReviewRows()
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	require.NoError(t, p.WriteCSV(&buf))
+	want, err := csv.NewReader(&buf).ReadAll()
+	require.NoError(t, err)
+	assert.Equal(t, want[0], CSVHeader)
+	assert.Equal(t, want[1:], rows, "the rows WriteCSV writes")
+
+	bad := sample()
+	bad.Format = "redashctl-plan/v0"
+	_, err = bad.ReviewRows()
+	assert.Error(t, err, "an invalid plan gives no rows")
+}
+
+func TestImportRows(t *testing.T) {
+	p := sample()
+	// A Google Sheet tab as read back: trailing empty cells and rows are
+	// missing, a reviewer moved the decision column first and left a blank
+	// row, and numbers read as plain decimals.
+	rows := [][]string{
+		{"decision", "query_id", "name"},
+		{"keep", "3"},
+		{},
+		{"archive", "7", "Draft"},
+		{" KEEP ", "12"},
+		{"keep", "20"},
+	}
+	got, res, err := ImportRows(p, rows, ImportOptions{File: "spreadsheet abc tab \"Review\"", Now: made})
+	require.NoError(t, err)
+	assert.Equal(t, &ImportResult{Rows: 4, Changed: 1, ToKeep: 1}, res)
+	assert.Equal(t, Keep, got.Item(3).Action)
+	assert.Equal(t, Keep, got.Item(3).Decision)
+	assert.Equal(t, "spreadsheet abc tab \"Review\"", got.Review.File)
+	assert.Equal(t, Archive, p.Item(3).Action, "the input plan is not changed")
+
+	_, _, err = ImportRows(p, rows[:1], ImportOptions{Now: made})
+	assert.EqualError(t, err, "4 plan items have no row (queries 3, 7, 12, 20): put their rows back, or export the plan again")
 }
