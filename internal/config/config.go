@@ -26,8 +26,11 @@ const (
 	EnvOrg            = "REDASHCTL_ORG"
 	EnvConfig         = "REDASHCTL_CONFIG"
 	EnvSheetsEndpoint = "REDASHCTL_SHEETS_ENDPOINT"
-	EnvRedashURL      = "REDASH_URL"
-	EnvRedashAPIKey   = "REDASH_API_KEY"
+	// EnvSheetsCredentials names a Google service-account key file, or
+	// "none" for a fake Sheets endpoint.
+	EnvSheetsCredentials = "REDASHCTL_SHEETS_CREDENTIALS"
+	EnvRedashURL         = "REDASH_URL"
+	EnvRedashAPIKey      = "REDASH_API_KEY"
 )
 
 // DefaultProfile is the profile used when none is chosen and the file names no current one.
@@ -41,6 +44,9 @@ type Profile struct {
 	APIKeyFile     string `yaml:"api_key_file,omitempty" mapstructure:"api_key_file" json:"api_key_file,omitempty"`
 	APIKey         string `yaml:"api_key,omitempty" mapstructure:"api_key" json:"api_key,omitempty"`
 	SheetsEndpoint string `yaml:"sheets_endpoint,omitempty" mapstructure:"sheets_endpoint" json:"sheets_endpoint,omitempty"`
+	// SheetsCredentials is a service-account key file for Google Sheets, or
+	// "none" (with SheetsEndpoint, for a fake).
+	SheetsCredentials string `yaml:"sheets_credentials,omitempty" mapstructure:"sheets_credentials" json:"sheets_credentials,omitempty"`
 }
 
 // File is the configuration file's content.
@@ -58,7 +64,10 @@ type Config struct {
 	APIKey         string
 	APIKeySource   string // where the key came from, for messages (never the key)
 	SheetsEndpoint string
-	Warnings       []string
+	// SheetsCredentials is the Google key file ("none", or "" for
+	// Application Default Credentials).
+	SheetsCredentials string
+	Warnings          []string
 }
 
 // Overrides are the values given on the command line; empty means not given.
@@ -250,6 +259,7 @@ func Load(o Overrides, env Env) (*Config, error) {
 	cfg.URL = firstNonEmpty(urlOverride, prof.URL)
 	cfg.Org = firstNonEmpty(o.Org, getenv(EnvOrg), prof.Org)
 	cfg.SheetsEndpoint = firstNonEmpty(o.SheetsEndpoint, getenv(EnvSheetsEndpoint), prof.SheetsEndpoint)
+	cfg.SheetsCredentials = firstNonEmpty(getenv(EnvSheetsCredentials), expandHome(prof.SheetsCredentials, env))
 
 	if k := getenv(EnvAPIKey); k != "" {
 		cfg.APIKey, cfg.APIKeySource = k, "environment variable "+EnvAPIKey
