@@ -186,3 +186,25 @@ func TestMaskKey(t *testing.T) {
 	assert.Equal(t, "****", MaskKey("short"))
 	assert.Equal(t, "", MaskKey(""))
 }
+
+func TestLoadSheetsSettings(t *testing.T) {
+	path := writeConfig(t, `profiles:
+  lab:
+    url: http://127.0.0.1:5000
+    api_key: labkey12345
+    sheets_endpoint: http://127.0.0.1:5001
+    sheets_credentials: ~/keys/sa.json
+`)
+	env := map[string]string{"HOME": "/home/u"}
+	c, err := Load(Overrides{ConfigPath: path, Profile: "lab"}, envOf(env))
+	require.NoError(t, err)
+	assert.Equal(t, "http://127.0.0.1:5001", c.SheetsEndpoint)
+	assert.Equal(t, filepath.Join("/home/u", "keys/sa.json"), c.SheetsCredentials)
+
+	env[EnvSheetsCredentials] = "none"
+	env[EnvSheetsEndpoint] = "http://fake:1"
+	c, err = Load(Overrides{ConfigPath: path, Profile: "lab"}, envOf(env))
+	require.NoError(t, err)
+	assert.Equal(t, "none", c.SheetsCredentials, "the environment beats the profile")
+	assert.Equal(t, "http://fake:1", c.SheetsEndpoint)
+}
