@@ -154,7 +154,8 @@ type Options struct {
 
 // Exporter runs the result pipeline of one Redash instance: resolve the
 // parameters, get a cached result or run the query, wait for the run, and
-// stream the result into a Sink.
+// stream the result into a Sink. It is safe for concurrent use (one Sink
+// per export).
 type Exporter struct {
 	client *redash.Client
 	opts   Options

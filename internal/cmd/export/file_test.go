@@ -164,7 +164,9 @@ func (e *runEnv) cachedQuery(t *testing.T) (fakeredash.Query, fakeredash.QueryRe
 }
 
 func stdout(ios *iostreams.IOStreams) string { return ios.Out.(interface{ String() string }).String() }
-func stderr(ios *iostreams.IOStreams) string { return ios.ErrOut.(interface{ String() string }).String() }
+func stderr(ios *iostreams.IOStreams) string {
+	return ios.ErrOut.(interface{ String() string }).String()
+}
 
 func TestFileRun(t *testing.T) {
 	for _, v := range []string{"4.0.2", "10.1.0", "26.3.0"} {
