@@ -24,6 +24,6 @@ See docs/export.md.`),
 		Example: `  # The cached result of query 42 as CSV
   redashctl export file --query 42 --to sales.csv`,
 	}
-	cmd.AddCommand(NewCmdFile(f, nil))
+	cmd.AddCommand(NewCmdFile(f, nil), NewCmdSheet(f, nil), NewCmdRun(f, nil), NewCmdValidate(f, nil))
 	return cmd
 }
