@@ -33,8 +33,9 @@ const (
 )
 
 // Client talks to one Redash instance (and one org of it) with one API key.
-// It is safe for concurrent use. Every request waits for the client's rate
-// limiter and for a free slot among its Concurrency in-flight requests.
+// It is safe for concurrent use. Every request waits for a free slot among
+// its Concurrency in-flight requests, then for the client's rate limiter, so
+// that no more than the rate ever leaves in any second.
 type Client struct {
 	base *url.URL // ends in "/", org prefix included
 	root *url.URL // ends in "/", without the org prefix

@@ -19,8 +19,11 @@ import (
 	"github.com/redashctl/redashctl/internal/retry"
 )
 
-// transport runs under resty for every attempt: it waits for the rate limiter
-// and for a free in-flight slot, and writes the debug line.
+// transport runs under resty for every attempt: it waits for a free
+// in-flight slot and then for the rate limiter, and writes the debug line.
+// The slot comes first: a request that got its token while every slot was
+// busy would otherwise be sent late, together with others that waited
+// likewise, and a burst of them could go above the rate.
 type transport struct {
 	base http.RoundTripper
 	c    *Client
@@ -29,18 +32,19 @@ type transport struct {
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	c := t.c
+	select {
+	case c.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	if c.limiter != nil {
 		if err := c.limiter.Wait(ctx); err != nil {
+			<-c.sem
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
 			return nil, fmt.Errorf("rate limiter: %w", err)
 		}
-	}
-	select {
-	case c.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
 	}
 	cancel := func() {}
 	if c.timeout > 0 {
