@@ -186,16 +186,17 @@ func ParseManifest(path string, data []byte) (*Manifest, error) {
 		seen := map[string]int{}
 		for _, n := range jobs.Content {
 			j, ok := p.job(resolve(n), defaults)
-			if !ok {
-				continue
+			if j.Name != "" {
+				key := strings.ToLower(j.Name)
+				if first, dup := seen[key]; dup {
+					p.add(j.Line, "", fmt.Sprintf("duplicate job name %q (first at line %d): names must be unique", j.Name, first))
+					continue
+				}
+				seen[key] = j.Line
 			}
-			key := strings.ToLower(j.Name)
-			if first, dup := seen[key]; dup {
-				p.add(j.Line, "", fmt.Sprintf("duplicate job name %q (first at line %d): names must be unique", j.Name, first))
-				continue
+			if ok {
+				p.m.Jobs = append(p.m.Jobs, j)
 			}
-			seen[key] = j.Line
-			p.m.Jobs = append(p.m.Jobs, j)
 		}
 	}
 	if len(p.problems) > 0 {
