@@ -10,14 +10,19 @@ import (
 	"time"
 
 	"github.com/redashctl/redashctl/internal/fakeredash"
+	"github.com/redashctl/redashctl/internal/fakesheets"
 )
 
-// Sandbox is a running fake Redash.
+// Sandbox is a running fake Redash, and optionally a fake Google Sheets API.
 type Sandbox struct {
 	Redash *fakeredash.Server
 	// URL is the base URL, without an org prefix.
 	URL string
-	hs  *http.Server
+	// Sheets is the fake Google Sheets API, nil unless started with
+	// StartWithSheets; SheetsURL is its endpoint (for --sheets-endpoint).
+	Sheets    *fakesheets.Server
+	SheetsURL string
+	servers   []*http.Server
 }
 
 // Start generates the fake Redash and serves it on addr ("127.0.0.1:0" picks a port).
@@ -26,18 +31,45 @@ func Start(addr string, o fakeredash.Options) (*Sandbox, error) {
 	if err != nil {
 		return nil, err
 	}
+	sb := &Sandbox{Redash: srv}
+	if sb.URL, err = sb.serve(addr, srv); err != nil {
+		return nil, err
+	}
+	return sb, nil
+}
+
+// StartWithSheets is Start plus a fake Google Sheets API on sheetsAddr,
+// which needs no credentials (--credentials none) and creates an unknown
+// spreadsheet, with one tab "Sheet1", on first use.
+func StartWithSheets(addr, sheetsAddr string, o fakeredash.Options) (*Sandbox, error) {
+	sb, err := Start(addr, o)
+	if err != nil {
+		return nil, err
+	}
+	sb.Sheets = fakesheets.New(fakesheets.Options{NoAuth: true, AutoCreate: true})
+	if sb.SheetsURL, err = sb.serve(sheetsAddr, sb.Sheets); err != nil {
+		sb.Close()
+		return nil, err
+	}
+	return sb, nil
+}
+
+func (s *Sandbox) serve(addr string, h http.Handler) (string, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("sandbox: cannot listen on %s: %w", addr, err)
+		return "", fmt.Errorf("sandbox: cannot listen on %s: %w", addr, err)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
-	return &Sandbox{Redash: srv, URL: "http://" + ln.Addr().String(), hs: hs}, nil
+	s.servers = append(s.servers, hs)
+	return "http://" + ln.Addr().String(), nil
 }
 
 // Close stops serving.
 func (s *Sandbox) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_ = s.hs.Shutdown(ctx)
+	for _, hs := range s.servers {
+		_ = hs.Shutdown(ctx)
+	}
 }
