@@ -88,7 +88,11 @@ type Resolver struct {
 // (numbers), []string (multi-value enums and dropdowns) or
 // map[string]any{"start", "end"} (ranges). Every problem — an unknown name,
 // a missing or bad value — is reported in one *ParamError. Parameters that
-// the query's text does not use are sent only when they have a value.
+// the query's text does not use are sent only when they have a value. A
+// name that the text uses but the query does not define takes any text on
+// v4–v6, and on v7+ only when the query defines no parameters at all (Redash
+// then checks nothing); otherwise Redash cannot run the query, which is a
+// problem too.
 // Errors other than *ParamError come from Dropdown (authentication, ctx).
 func (r *Resolver) Resolve(ctx context.Context, q *redash.Query, args Args) (map[string]any, error) {
 	used := PlaceholderNames(q.SQL)
@@ -104,7 +108,9 @@ func (r *Resolver) Resolve(ctx context.Context, q *redash.Query, args Args) (map
 		}
 		defs[p.Name] = p
 	}
-	legacy := !r.Version.IsZero() && !r.Version.HasResultsPost()
+	// v4–v6 do not check values, and v7+ check nothing for a query that
+	// defines no parameters: there, names used in the text take any text.
+	freeText := !r.Version.IsZero() && !r.Version.HasResultsPost() || len(names) == 0
 
 	var problems []ParamProblem
 	add := func(name, format string, a ...any) {
@@ -112,7 +118,7 @@ func (r *Resolver) Resolve(ctx context.Context, q *redash.Query, args Args) (map
 	}
 	given := slices.Sorted(maps.Keys(args))
 	for _, name := range given {
-		if _, ok := defs[name]; ok || legacy && isUsed[name] {
+		if _, ok := defs[name]; ok || freeText && isUsed[name] {
 			continue
 		}
 		if len(names) == 0 {
@@ -156,7 +162,7 @@ func (r *Resolver) Resolve(ctx context.Context, q *redash.Query, args Args) (map
 		if _, ok := defs[name]; ok {
 			continue
 		}
-		if !legacy {
+		if !freeText {
 			add(name, "the query's text uses {{ %s }} but the query defines no such parameter, so Redash refuses to run it: add the parameter in Redash", name)
 			continue
 		}

@@ -251,6 +251,11 @@ func TestResolveUndefinedPlaceholder(t *testing.T) {
 	assert.Equal(t, map[string]any{"x": "a", "n": json.Number("1")}, got)
 	_, err = resolver("4.0.2", nil).Resolve(context.Background(), q, nil)
 	assert.EqualError(t, err, `query 42: parameter "x": no value: give any text`)
+
+	bare := testQuery(t, "select '{{ x }}'", `[]`)
+	got, err = resolver("10.1.0", nil).Resolve(context.Background(), bare, Args{"x": {"a"}})
+	require.NoError(t, err, "Redash checks nothing for a query that defines no parameters")
+	assert.Equal(t, map[string]any{"x": "a"}, got)
 }
 
 func TestResolveNoParameters(t *testing.T) {
