@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,6 +19,7 @@ import (
 	"github.com/redashctl/redashctl/internal/clitest"
 	"github.com/redashctl/redashctl/internal/cmd/export"
 	"github.com/redashctl/redashctl/internal/cmd/factory"
+	"github.com/redashctl/redashctl/internal/cmd/root"
 	"github.com/redashctl/redashctl/internal/fakeredash"
 	"github.com/redashctl/redashctl/internal/golden"
 	"github.com/redashctl/redashctl/internal/iostreams"
@@ -367,4 +369,32 @@ func splitArgs(s string) ([]string, error) {
 		out = append(out, cur.String())
 	}
 	return out, nil
+}
+
+// Ctrl-C while Redash runs the query: exit 130 and nothing written.
+func TestFileInterrupted(t *testing.T) {
+	srv, err := fakeredash.New(fakeredash.Options{Version: "10.1.0", Queries: 40, Seed: 7, Now: clitest.Now})
+	require.NoError(t, err)
+	id := srv.AddQuery(fakeredash.QuerySpec{Name: "Slow", SQL: "SELECT day, total AS total FROM big"})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/jobs/") {
+			cancel()
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(hs.Close)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out.csv")
+	ios, _, stdoutBuf, stderrBuf := iostreams.Test()
+	env := clitest.EnvFor(hs.URL, srv.AdminKey())
+	env["HOME"] = t.TempDir()
+	code := root.RunWithClock(ctx, []string{"export", "file", "--query", fmt.Sprint(id), "--to", out}, ios, env.Lookup, func() time.Time { return clitest.Now })
+	assert.Equal(t, 130, code, stderrBuf.String())
+	assert.Equal(t, "interrupted\n", stderrBuf.String())
+	assert.Empty(t, stdoutBuf.String())
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Empty(t, entries, "no file, no temporary file")
 }
