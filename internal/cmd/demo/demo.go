@@ -9,15 +9,20 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/redashctl/redashctl/internal/cmdutil"
 	"github.com/redashctl/redashctl/internal/config"
 	"github.com/redashctl/redashctl/internal/fakeredash"
+	"github.com/redashctl/redashctl/internal/fakesheets"
 	"github.com/redashctl/redashctl/internal/iostreams"
+	"github.com/redashctl/redashctl/internal/output"
 	"github.com/redashctl/redashctl/internal/sandbox"
+	"github.com/redashctl/redashctl/pkg/sheets"
 )
 
 // RunFunc runs a redashctl command line with the given streams and
@@ -40,10 +45,12 @@ func NewCmdDemo(f *cmdutil.Factory, run RunFunc) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "demo [--redash-version <version>] [--queries <n>]",
 		Short: "Tour redashctl against an embedded sandbox Redash",
-		Long: cmdutil.LongHelp(`Start the embedded sandbox (a fake Redash with 15,000 generated queries) on
-a random local port, point a temporary profile at it, and run a short tour:
-check the profile, then list and summarise the queries. Nothing outside a
-temporary directory is touched, and no real Redash is needed.`),
+		Long: cmdutil.LongHelp(`Start the embedded sandbox (a fake Redash with 15,000 generated queries, and
+a fake Google Sheets API) on random local ports, point a temporary profile at
+them, and run a short tour: check the profile, list and summarise the
+queries, then export one query's result into a spreadsheet tab and read it
+back. Nothing outside a temporary directory is touched, and no real Redash
+or Google account is needed.`),
 		Example: `  # The tour, as in make demo
   redashctl demo
 
@@ -66,7 +73,7 @@ temporary directory is touched, and no real Redash is needed.`),
 func demoRun(ctx context.Context, opts *Options) error {
 	w := opts.IO.Out
 	fmt.Fprintf(w, "Starting a Redash %s sandbox with %d generated queries...\n", opts.Version, opts.Queries)
-	sb, err := sandbox.Start("127.0.0.1:0", fakeredash.Options{Version: opts.Version, Queries: opts.Queries, Seed: opts.Seed})
+	sb, err := sandbox.StartWithSheets("127.0.0.1:0", "127.0.0.1:0", fakeredash.Options{Version: opts.Version, Queries: opts.Queries, Seed: opts.Seed})
 	if err != nil {
 		return err
 	}
@@ -82,7 +89,8 @@ func demoRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 	cfgPath := filepath.Join(dir, "config.yaml")
-	file := &config.File{CurrentProfile: "sandbox", Profiles: map[string]config.Profile{"sandbox": {URL: sb.URL, APIKeyFile: keyFile}}}
+	file := &config.File{CurrentProfile: "sandbox", Profiles: map[string]config.Profile{"sandbox": {
+		URL: sb.URL, APIKeyFile: keyFile, SheetsEndpoint: sb.SheetsURL, SheetsCredentials: sheets.CredentialsNone}}}
 	if err := config.WriteFile(cfgPath, file); err != nil {
 		return err
 	}
@@ -119,8 +127,103 @@ func demoRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 	fmt.Fprint(w, summary)
+
+	if err := exportStep(ctx, opts, sb, env); err != nil {
+		return err
+	}
 	fmt.Fprintf(w, "\nTry it yourself: redashctl sandbox serve, then point REDASHCTL_URL and REDASHCTL_API_KEY at it.\n")
 	return nil
+}
+
+// demoSpreadsheet and demoTab are where the tour exports; the fake Sheets
+// creates the spreadsheet on first use.
+const (
+	demoSpreadsheet = "demo-spreadsheet"
+	demoTab         = "Demo"
+)
+
+// exportStep exports one cached query's result into the fake Sheets and
+// reads the tab back from the fake, to show that it landed.
+func exportStep(ctx context.Context, opts *Options, sb *sandbox.Sandbox, env config.Env) error {
+	w := opts.IO.Out
+	q, ok := exportable(sb.Redash.Snapshot())
+	if !ok {
+		fmt.Fprintf(w, "\n# (no query with a cached result to export in this sandbox)\n")
+		return nil
+	}
+	args := []string{"export", "sheet", "--query", strconv.Itoa(q.ID), "--sheet", demoSpreadsheet, "--tab", demoTab}
+	fmt.Fprintf(w, "\n# Export query %d %q into the sandbox's fake Google Sheets (the profile sets its sheets_endpoint):\n$ redashctl %s\n", q.ID, q.Name, strings.Join(args, " "))
+	if code := opts.Run(ctx, args, opts.IO, env); code != 0 {
+		return &cmdutil.ExitError{Code: code, Err: fmt.Errorf("demo step %q failed", strings.Join(args, " "))}
+	}
+	grid, err := sb.Sheets.Grid(demoSpreadsheet, demoTab)
+	if err != nil {
+		return fmt.Errorf("demo: read the tab back: %w", err)
+	}
+	fmt.Fprintf(w, "\n# Read back from the fake Sheets: tab %q holds %d rows (header included); the first ones:\n", demoTab, len(grid))
+	var rows [][]string
+	for i, r := range grid {
+		if i > 5 {
+			break
+		}
+		row := make([]string, len(r))
+		for j, c := range r {
+			row[j] = cellText(c)
+		}
+		rows = append(rows, row)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	return output.WriteTable(w, rows[0], rows[1:], output.TableOptions{})
+}
+
+// exportable picks a query whose cached result the tour can export: listed
+// (not archived, not a draft), with a data source, without parameters;
+// preferably one with a date column, to show dates landing as dates.
+func exportable(d *fakeredash.Dataset) (fakeredash.Query, bool) {
+	results := map[int]bool{}
+	for _, r := range d.Results {
+		results[r.ID] = true
+	}
+	var found fakeredash.Query
+	ok := false
+	for i := len(d.Queries) - 1; i >= 0; i-- {
+		q := d.Queries[i]
+		if results[q.LatestQueryDataID] && !q.IsArchived && !q.IsDraft && q.DataSourceID != 0 && len(q.Parameters) == 0 &&
+			!strings.Contains(q.SQL, "{{") && !strings.Contains(q.SQL, "deprecated_") &&
+			!q.HasTrait(fakeredash.TraitDataSourcePaused) && !q.HasTrait(fakeredash.TraitDataSourceDeleted) {
+			if !ok {
+				found, ok = q, true
+			}
+			if strings.Contains(q.SQL, " AS period") {
+				return q, true
+			}
+		}
+	}
+	return found, ok
+}
+
+var sheetsEpoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
+
+// cellText shows a cell as the Sheets UI would: dates as dates.
+func cellText(c fakesheets.Cell) string {
+	switch v := c.Value.(type) {
+	case nil:
+		return ""
+	case float64:
+		at := sheetsEpoch.Add(time.Duration(v * 24 * float64(time.Hour))).Round(time.Second)
+		switch c.Format.Type {
+		case "DATE":
+			return at.Format("2006-01-02")
+		case "DATE_TIME":
+			return at.Format("2006-01-02 15:04:05")
+		}
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case string:
+		return v
+	}
+	return fmt.Sprint(c.Value)
 }
 
 type demoQuery struct {

@@ -24,7 +24,10 @@ func TestDemoTour(t *testing.T) {
 			assert.Contains(t, out, "$ redashctl query list --limit 10")
 			assert.Contains(t, out, "visible queries:")
 			assert.NotContains(t, out, "users-own-key")
-			assert.Equal(t, 3, strings.Count(out, "\n# ")-1, "three steps and a summary")
+			assert.Contains(t, out, "$ redashctl export sheet --query ")
+			assert.Regexp(t, `\n\S+ ok +query-\d+: query \d+ -> spreadsheet demo-spreadsheet tab "Demo" \(created\): \d+ rows`, out)
+			assert.Contains(t, out, "# Read back from the fake Sheets: tab \"Demo\" holds ")
+			assert.Equal(t, 5, strings.Count(out, "\n# ")-1, "three steps, a summary, an export and its read-back")
 		})
 	}
 }
