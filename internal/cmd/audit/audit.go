@@ -21,6 +21,7 @@ import (
 	"github.com/redashctl/redashctl/pkg/audit"
 	"github.com/redashctl/redashctl/pkg/plan"
 	"github.com/redashctl/redashctl/pkg/redash"
+	"github.com/redashctl/redashctl/pkg/sheets"
 )
 
 // Groupings of --by.
@@ -48,6 +49,16 @@ type AuditOptions struct {
 	FailOn         []audit.Code
 	Force          bool
 	ProbeHidden    bool
+
+	// Sheet is --sheet as given; SheetTarget is it parsed, with --tab.
+	Sheet       string
+	Tab         string
+	SheetTarget sheets.Target
+	// SheetsFlags hold --credentials, --sheets-endpoint and
+	// --writes-per-minute.
+	SheetsFlags cmdutil.SheetsFlags
+	// Sheets builds the Google Sheets writer (called only with --sheet).
+	Sheets func(context.Context) (*sheets.Writer, error)
 }
 
 // durationFlag is a threshold flag read with cmdutil.ParseDuration.
@@ -67,11 +78,18 @@ var durationFlags = []durationFlag{
 // NewCmdAudit builds `audit`.
 func NewCmdAudit(f *cmdutil.Factory, runF func(*AuditOptions) error) *cobra.Command {
 	opts := &AuditOptions{IO: f.IOStreams, Redash: f.Redash, Config: f.Config, Now: f.Now}
+	opts.Sheets = func(ctx context.Context) (*sheets.Writer, error) {
+		cfg, err := f.Config()
+		if err != nil {
+			return nil, err
+		}
+		return opts.SheetsFlags.NewWriter(ctx, cfg, f.Globals)
+	}
 	durations := make([]string, len(durationFlags))
 	var failingPeriods float64
 	var archiveWhen, failOn []string
 	cmd := &cobra.Command{
-		Use:   "audit [--out <plan.json>] [--archive-when <code>,...] [--fail-on <code>,...] [flags]",
+		Use:   "audit [--out <plan.json> [--sheet <url> [--tab <name>]]] [--archive-when <code>,...] [--fail-on <code>,...] [flags]",
 		Short: "Find stale, broken, unused and scheduled-but-unviewed queries",
 		Long: cmdutil.LongHelp(`Audit the saved queries the API key can see, explain every finding with
 its evidence, and optionally write an archive plan to review.
@@ -120,12 +138,24 @@ rests only on weak evidence. Review it with 'redashctl plan show', or
 round-trip it through a spreadsheet with 'redashctl plan export --csv' and
 'redashctl plan import --csv'.
 
+--sheet URL (with --out) also writes that review sheet straight into a
+Google Sheets tab: the columns of 'plan export --csv', decision included,
+one row per plan item. The URL's #gid= picks the tab, --tab NAME names it
+instead (created when missing), and without either the first tab is used.
+The tab is replaced in one atomic step; the spreadsheet must be shared, as
+editor, with the service account (--credentials, see docs/export.md), which
+is checked before Redash is read. Reviewers change the decisions, then
+'redashctl plan import plan.json --sheet URL' reads them back.
+
 The default table shows the counts per finding, per owner (--by), and the
 costliest scheduled-unviewed queries; -o json|csv|yaml gives one record per
 query with findings, documented in docs/output.md.`,
 			"  3    --fail-on: findings with one of those codes exist"),
 		Example: `  # Audit the current profile's instance
   redashctl audit
+
+  # A plan, and its review sheet in a Google Sheets tab
+  redashctl audit --out plan.json --sheet https://docs.google.com/spreadsheets/d/1AbC/edit --tab review
 
   # Counts per data source, and a plan of what to archive
   redashctl audit --by data-source --out plan.json
@@ -188,7 +218,20 @@ query with findings, documented in docs/output.md.`,
 			if strings.TrimSpace(opts.Out) == "" && cmd.Flags().Changed("out") {
 				return cmdutil.FlagErrorf("--out needs a file name")
 			}
-			// TODO(issue 3): --sheet <url> writes the review inventory to a Google Sheet once pkg/sheets exists.
+			if cmd.Flags().Changed("tab") && !cmd.Flags().Changed("sheet") {
+				return cmdutil.FlagErrorf("--tab needs --sheet <url>")
+			}
+			if cmd.Flags().Changed("sheet") {
+				if opts.Out == "" {
+					return cmdutil.FlagErrorf("--sheet needs --out <plan.json>: 'plan import --sheet' reads the decisions back into that plan")
+				}
+				if opts.SheetTarget, err = cmdutil.SheetTarget(opts.Sheet, opts.Tab, cmd.Flags().Changed("tab")); err != nil {
+					return err
+				}
+				if err := opts.SheetsFlags.Check(); err != nil {
+					return err
+				}
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -207,6 +250,9 @@ query with findings, documented in docs/output.md.`,
 	fl.StringSliceVar(&failOn, "fail-on", nil, "Exit 3 when any query has one of these finding codes")
 	fl.BoolVar(&opts.Force, "force", false, "Let external consumers (queries read by jobs outside Redash) into the archive plan")
 	fl.BoolVar(&opts.ProbeHidden, "probe-hidden", false, "Fetch the ids no list returns one by one (records a view on each from Redash 6)")
+	fl.StringVar(&opts.Sheet, "sheet", "", "Also write the plan's review sheet to this spreadsheet: URL (its #gid= picks the tab) or id; needs --out")
+	fl.StringVar(&opts.Tab, "tab", "", "Tab of --sheet to write, created when missing (wins over the URL's #gid=)")
+	opts.SheetsFlags.AddFlags(cmd)
 	cmdutil.AddOutputFlag(cmd, &opts.Output)
 	codes := codeNames(audit.Codes())
 	for _, name := range []string{"archive-when", "fail-on"} {
@@ -237,6 +283,16 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 	if err != nil {
 		return err
 	}
+	var sw *sheets.Writer
+	if opts.Sheet != "" {
+		// Check the spreadsheet before the long read of Redash, not after.
+		if sw, err = opts.Sheets(ctx); err != nil {
+			return err
+		}
+		if _, err := sw.Validate(ctx, opts.SheetTarget); err != nil {
+			return cmdutil.SheetsError(fmt.Errorf("--sheet: %w", err))
+		}
+	}
 	now := opts.Now().UTC()
 	bar := progress.New(opts.IO, "Reading Redash")
 	if format.Machine() {
@@ -258,9 +314,9 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 		actions[it.QueryID] = it.Action
 	}
 
+	var p *plan.Plan
 	if opts.Out != "" {
-		p, err := newPlan(opts, client, rep, now, items)
-		if err != nil {
+		if p, err = newPlan(opts, client, rep, now, items); err != nil {
 			return err
 		}
 		if err := cmdutil.WriteFileAtomic(opts.Out, 0o644, p.Write); err != nil {
@@ -296,9 +352,15 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 		return err
 	}
 	if opts.Out != "" {
-		c := plan.Plan{Items: items}
-		n := c.Counts()
+		n := p.Counts()
 		fmt.Fprintf(opts.IO.ErrOut, "Wrote %s: %d to archive, %d to keep for review\n", opts.Out, n[plan.Archive], n[plan.Keep])
+	}
+	if sw != nil {
+		res, err := cmdutil.WriteReviewSheet(ctx, sw, opts.SheetTarget, p)
+		if err != nil {
+			return cmdutil.SheetsError(fmt.Errorf("%w; the plan %s is written: 'redashctl plan export %s --sheet <url>' writes its sheet again", err, opts.Out, opts.Out))
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "Wrote the review sheet: %d rows to %s tab %q\n", res.Rows, sheetURL(res), res.Tab)
 	}
 	if len(opts.FailOn) > 0 {
 		n := 0
@@ -357,4 +419,10 @@ func notes(opts *AuditOptions, rep *audit.Report) {
 			fmt.Fprintln(w, "note: --probe-hidden fetches them one by one (from Redash 6 each fetch records a view on the query)")
 		}
 	}
+}
+
+// sheetURL is the address of the tab a Write wrote.
+func sheetURL(res *sheets.Result) string {
+	id := res.SheetID
+	return sheets.Target{SpreadsheetID: res.SpreadsheetID, SheetID: &id}.URL()
 }

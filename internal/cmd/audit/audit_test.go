@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,11 +21,14 @@ import (
 	"github.com/redashctl/redashctl/internal/clitest"
 	auditcmd "github.com/redashctl/redashctl/internal/cmd/audit"
 	"github.com/redashctl/redashctl/internal/cmd/factory"
+	"github.com/redashctl/redashctl/internal/cmdutil"
 	"github.com/redashctl/redashctl/internal/fakeredash"
+	"github.com/redashctl/redashctl/internal/fakesheets"
 	"github.com/redashctl/redashctl/internal/golden"
 	"github.com/redashctl/redashctl/internal/iostreams"
 	"github.com/redashctl/redashctl/pkg/audit"
 	"github.com/redashctl/redashctl/pkg/plan"
+	"github.com/redashctl/redashctl/pkg/sheets"
 )
 
 const day = 24 * time.Hour
@@ -71,6 +75,20 @@ func TestNewCmdAudit(t *testing.T) {
 		{name: "empty archive-when", args: "--archive-when=", wantErr: "--archive-when needs at least one finding code"},
 		{name: "bad fail-on", args: "--fail-on nope", wantErr: `--fail-on: unknown finding code "nope": use never-run, stale, schedule-failing, owner-disabled, unused, external-consumer, scheduled-unviewed, draft-abandoned, duplicate, data-source-missing, broken-reference`},
 		{name: "empty out", args: "--out=", wantErr: "--out needs a file name"},
+		{name: "sheet", args: "--out p.json --sheet https://docs.google.com/spreadsheets/d/1AbC/edit#gid=7 --tab Review --credentials none --sheets-endpoint http://127.0.0.1:5001 --writes-per-minute 0", check: func(t *testing.T, o *auditcmd.AuditOptions) {
+			assert.Equal(t, sheets.Target{SpreadsheetID: "1AbC", Tab: "Review"}, o.SheetTarget)
+			assert.Equal(t, cmdutil.SheetsFlags{Credentials: "none", Endpoint: "http://127.0.0.1:5001"}, o.SheetsFlags)
+			assert.NotNil(t, o.Sheets)
+		}},
+		{name: "sheet gid", args: "--out p.json --sheet https://docs.google.com/spreadsheets/d/1AbC/edit#gid=7", check: func(t *testing.T, o *auditcmd.AuditOptions) {
+			gid := int64(7)
+			assert.Equal(t, sheets.Target{SpreadsheetID: "1AbC", SheetID: &gid}, o.SheetTarget)
+			assert.Equal(t, sheets.DefaultWritesPerMinute, o.SheetsFlags.WritesPerMinute)
+		}},
+		{name: "sheet without out", args: "--sheet 1AbC", wantErr: "--sheet needs --out <plan.json>: 'plan import --sheet' reads the decisions back into that plan"},
+		{name: "tab without sheet", args: "--out p.json --tab Review", wantErr: "--tab needs --sheet <url>"},
+		{name: "bad sheet", args: "--out p.json --sheet docs.google.com/document/d/1AbC", wantErr: `--sheet: invalid spreadsheet "docs.google.com/document/d/1AbC": the URL has no /spreadsheets/d/<id>/ part`},
+		{name: "bad sheets endpoint", args: "--out p.json --sheet 1AbC --sheets-endpoint localhost:5001", wantErr: `--sheets-endpoint "localhost:5001" is not an http(s) URL`},
 		{name: "bad output", args: "-o xml", wantErr: `unknown output format "xml": use one of table, json, csv, yaml`},
 	}
 	for _, tt := range tests {
@@ -569,4 +587,102 @@ func TestMultiOrg(t *testing.T) {
 	assert.Equal(t, "acme", p.Source.Org)
 	require.NotEmpty(t, p.Items)
 	assert.Equal(t, fmt.Sprintf("%s/acme/queries/%d", url, p.Items[0].QueryID), p.QueryURL(p.Items[0].QueryID))
+}
+
+// fakeSheets starts a fake Google Sheets over httptest with one
+// spreadsheet, "book".
+func fakeSheets(t *testing.T, o fakesheets.Options) (*fakesheets.Server, []string) {
+	t.Helper()
+	o.NoAuth = true
+	srv := fakesheets.New(o)
+	srv.CreateSpreadsheet("book")
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	return srv, []string{"--sheets-endpoint", hs.URL, "--credentials", "none", "--writes-per-minute", "0"}
+}
+
+// TestSheet: --sheet writes the plan's review sheet into the tab, with the
+// machine output untouched on stdout.
+func TestSheet(t *testing.T) {
+	srv, url := clitest.Fake(t, fakeredash.Options{Version: "8.0.0", Queries: 300, Seed: 17})
+	ssrv, flags := fakeSheets(t, fakesheets.Options{})
+	out := filepath.Join(t.TempDir(), "plan.json")
+	recs, res := auditJSON(t, clitest.EnvFor(url, srv.AdminKey()), append([]string{"--out", out, "--sheet", "book", "--tab", "Audit"}, flags...)...)
+	require.NotEmpty(t, recs)
+	p := readPlan(t, out)
+	require.NotEmpty(t, p.Items)
+	vals, err := ssrv.Values("book", "Audit")
+	require.NoError(t, err)
+	require.Len(t, vals, len(p.Items)+1)
+	assert.Equal(t, "query_id", vals[0][0])
+	assert.Equal(t, "decision", vals[0][1])
+	for i, it := range p.Items {
+		assert.Equal(t, float64(it.QueryID), vals[i+1][0])
+		assert.Equal(t, string(it.Action), vals[i+1][1])
+	}
+	tab, ok := ssrv.Sheet("book", "Audit")
+	require.True(t, ok)
+	assert.Contains(t, res.Stderr, fmt.Sprintf("Wrote the review sheet: %d rows to https://docs.google.com/spreadsheets/d/book/edit#gid=%d tab \"Audit\"\n", len(p.Items), tab.SheetID))
+	var kinds []string
+	for _, r := range ssrv.WriteRequests() {
+		kinds = append(kinds, r.Kinds...)
+	}
+	assert.Equal(t, "deleteSheet", kinds[0], "the pre-flight check comes first")
+}
+
+// TestSheetPreflight: a spreadsheet that cannot be written is found before
+// Redash is read: exit 4 (not shared) or 1 (missing), no plan written.
+func TestSheetPreflight(t *testing.T) {
+	tests := []struct {
+		name   string
+		sheet  string
+		code   int
+		stderr string
+	}{
+		{name: "not shared", sheet: "private", code: 4,
+			stderr: "error: --sheet: validate spreadsheet private: spreadsheet private is not shared with the account redashctl uses as Editor (share it with that address) [403 PERMISSION_DENIED: The caller does not have permission]\n"},
+		{name: "view only", sheet: "viewonly", code: 4, stderr: "error: --sheet: validate spreadsheet viewonly: spreadsheet viewonly is not shared"},
+		{name: "missing", sheet: "gone", code: 1, stderr: "error: --sheet: validate spreadsheet gone: spreadsheet gone not found: check the URL or id\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, url := clitest.Fake(t, fakeredash.Options{Queries: 100, Seed: 18})
+			ssrv, flags := fakeSheets(t, fakesheets.Options{})
+			ssrv.CreateSpreadsheet("private")
+			require.NoError(t, ssrv.SetAccess("private", fakesheets.AccessNone))
+			ssrv.CreateSpreadsheet("viewonly")
+			require.NoError(t, ssrv.SetAccess("viewonly", fakesheets.AccessView))
+			srv.ResetRequests()
+			out := filepath.Join(t.TempDir(), "plan.json")
+			res := clitest.Run(t, clitest.EnvFor(url, srv.AdminKey()), append([]string{"audit", "--out", out, "--sheet", tt.sheet}, flags...)...)
+			assert.Equal(t, tt.code, res.Code, res.Stderr)
+			assert.True(t, strings.HasPrefix(res.Stderr, tt.stderr), res.Stderr)
+			assert.Empty(t, res.Stdout)
+			assert.NoFileExists(t, out)
+			for _, r := range srv.Requests() {
+				assert.NotContains(t, r.Path, "/api/queries", "Redash is not read")
+			}
+		})
+	}
+}
+
+// TestSheetWriteFails: when the sheet cannot be written after the audit,
+// the plan is kept, the tab is as it was, and the error says how to retry.
+func TestSheetWriteFails(t *testing.T) {
+	srv, url := clitest.Fake(t, fakeredash.Options{Queries: 200, Seed: 19})
+	ssrv, flags := fakeSheets(t, fakesheets.Options{})
+	require.NoError(t, ssrv.SetValues("book", "Sheet1", [][]any{{"reviewers' notes"}}))
+	ssrv.AddFault(fakesheets.Fault{Kind: fakesheets.FaultHTML5xx, Op: "spreadsheets.batchUpdate", BodyContains: "copyPaste", Status: 500})
+	out := filepath.Join(t.TempDir(), "plan.json")
+	res := clitest.Run(t, clitest.EnvFor(url, srv.AdminKey()), append([]string{"audit", "--out", out, "--sheet", "book", "-o", "json"}, flags...)...)
+	assert.Equal(t, 1, res.Code)
+	assert.Positive(t, ssrv.FaultHits()[0])
+	assert.Contains(t, res.Stderr, "error: write to spreadsheet book: ")
+	assert.Contains(t, res.Stderr, fmt.Sprintf("; the plan %s is written: 'redashctl plan export %s --sheet <url>' writes its sheet again\n", out, out))
+	assert.NotEmpty(t, res.Stdout, "the findings are printed")
+	readPlan(t, out)
+	vals, err := ssrv.Values("book", "Sheet1")
+	require.NoError(t, err)
+	assert.Equal(t, [][]any{{"reviewers' notes"}}, vals)
+	assert.Len(t, ssrv.Sheets("book"), 1, "no staging tab is left")
 }

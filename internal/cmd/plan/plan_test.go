@@ -17,10 +17,12 @@ import (
 	"github.com/redashctl/redashctl/internal/clitest"
 	"github.com/redashctl/redashctl/internal/cmd/factory"
 	plancmd "github.com/redashctl/redashctl/internal/cmd/plan"
+	"github.com/redashctl/redashctl/internal/cmdutil"
 	"github.com/redashctl/redashctl/internal/fakeredash"
 	"github.com/redashctl/redashctl/internal/golden"
 	"github.com/redashctl/redashctl/internal/iostreams"
 	"github.com/redashctl/redashctl/pkg/plan"
+	"github.com/redashctl/redashctl/pkg/sheets"
 )
 
 func intp(v int) *int { return &v }
@@ -71,8 +73,11 @@ func TestNewCmds(t *testing.T) {
 
 	var exp *plancmd.ExportOptions
 	require.NoError(t, run(plancmd.NewCmdExport(f, func(o *plancmd.ExportOptions) error { exp = o; return nil }), "p.json --csv r.csv"))
-	assert.Equal(t, &plancmd.ExportOptions{IO: ios, Path: "p.json", CSV: "r.csv"}, exp)
-	assert.EqualError(t, run(plancmd.NewCmdExport(f, nil), "p.json"), "give --csv <file> (or --csv - for standard output)")
+	assert.Equal(t, "p.json", exp.Path)
+	assert.Equal(t, "r.csv", exp.CSV)
+	assert.Empty(t, exp.Sheet)
+	assert.Equal(t, cmdutil.SheetsFlags{WritesPerMinute: sheets.DefaultWritesPerMinute}, exp.SheetsFlags)
+	assert.EqualError(t, run(plancmd.NewCmdExport(f, nil), "p.json"), "give --csv <file> (or --csv - for standard output), or --sheet <url>")
 
 	var imp *plancmd.ImportOptions
 	require.NoError(t, run(plancmd.NewCmdImport(f, func(o *plancmd.ImportOptions) error { imp = o; return nil }), "p.json --csv r.csv"))
@@ -81,8 +86,67 @@ func TestNewCmds(t *testing.T) {
 	require.NoError(t, run(plancmd.NewCmdImport(f, func(o *plancmd.ImportOptions) error { imp = o; return nil }), "p.json --csv r.csv --out q.json --force"))
 	assert.Equal(t, "q.json", imp.Out)
 	assert.True(t, imp.Force)
-	assert.EqualError(t, run(plancmd.NewCmdImport(f, nil), "p.json"), "give --csv <review.csv>")
+	assert.EqualError(t, run(plancmd.NewCmdImport(f, nil), "p.json"), "give --csv <review.csv> or --sheet <url>")
 	assert.EqualError(t, run(plancmd.NewCmdImport(f, nil), "a.json b.json --csv r.csv"), `too many arguments: give the plan file; got "b.json"`)
+}
+
+// TestSheetFlags: --sheet, --tab and the Sheets flags of plan export and
+// plan import.
+func TestSheetFlags(t *testing.T) {
+	gid := func(n int64) *int64 { return &n }
+	const url = "https://docs.google.com/spreadsheets/d/1AbC-d_e/edit#gid=5"
+	tests := []struct {
+		name    string
+		args    string
+		target  sheets.Target
+		flags   cmdutil.SheetsFlags
+		wantErr string
+	}{
+		{name: "URL with gid", args: "p.json --sheet " + url, target: sheets.Target{SpreadsheetID: "1AbC-d_e", SheetID: gid(5)},
+			flags: cmdutil.SheetsFlags{WritesPerMinute: 60}},
+		{name: "bare id", args: "p.json --sheet 1AbC", target: sheets.Target{SpreadsheetID: "1AbC"}, flags: cmdutil.SheetsFlags{WritesPerMinute: 60}},
+		{name: "tab wins over gid", args: "p.json --sheet " + url + " --tab Review", target: sheets.Target{SpreadsheetID: "1AbC-d_e", Tab: "Review"},
+			flags: cmdutil.SheetsFlags{WritesPerMinute: 60}},
+		{name: "connection flags", args: "p.json --sheet 1AbC --credentials none --sheets-endpoint http://127.0.0.1:5001/ --writes-per-minute 0",
+			target: sheets.Target{SpreadsheetID: "1AbC"}, flags: cmdutil.SheetsFlags{Credentials: "none", Endpoint: "http://127.0.0.1:5001/"}},
+		{name: "tab without sheet", args: "p.json --csv r.csv --tab Review", wantErr: "--tab needs --sheet <url>"},
+		{name: "empty tab", args: "p.json --sheet 1AbC --tab=", wantErr: "--tab is empty: name a tab or leave the flag out"},
+		{name: "both", args: "p.json --sheet 1AbC --csv r.csv", wantErr: "if any flags in the group [csv sheet] are set none of the others can be; [csv sheet] were all set"},
+		{name: "not a sheets URL", args: "p.json --sheet https://example.com/d/1AbC", wantErr: `--sheet: invalid spreadsheet "https://example.com/d/1AbC": not a Google Sheets URL (expected https://docs.google.com/spreadsheets/d/<id>/...)`},
+		{name: "bad endpoint", args: "p.json --sheet 1AbC --sheets-endpoint ftp://x", wantErr: `--sheets-endpoint "ftp://x" is not an http(s) URL`},
+		{name: "negative pace", args: "p.json --sheet 1AbC --writes-per-minute -1", wantErr: "--writes-per-minute must not be negative, got -1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ios, _, _, _ := iostreams.Test()
+			f := factory.New(ios, func(string) (string, bool) { return "", false })
+			var exp *plancmd.ExportOptions
+			cmd := plancmd.NewCmdExport(f, func(o *plancmd.ExportOptions) error { exp = o; return nil })
+			cmd.SetArgs(strings.Fields(tt.args))
+			cmd.SetOut(ios.Out)
+			cmd.SetErr(ios.ErrOut)
+			err := cmd.Execute()
+			var imp *plancmd.ImportOptions
+			icmd := plancmd.NewCmdImport(f, func(o *plancmd.ImportOptions) error { imp = o; return nil })
+			icmd.SetArgs(strings.Fields(tt.args))
+			icmd.SetOut(ios.Out)
+			icmd.SetErr(ios.ErrOut)
+			ierr := icmd.Execute()
+			if tt.wantErr != "" {
+				assert.EqualError(t, err, tt.wantErr)
+				assert.EqualError(t, ierr, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			require.NoError(t, ierr)
+			assert.Equal(t, tt.target, exp.SheetTarget)
+			assert.Equal(t, tt.flags, exp.SheetsFlags)
+			assert.NotNil(t, exp.Sheets)
+			assert.Equal(t, tt.target, imp.SheetTarget)
+			assert.Equal(t, tt.flags, imp.SheetsFlags)
+			assert.Equal(t, "p.json", imp.Out)
+		})
+	}
 }
 
 func TestShow(t *testing.T) {
