@@ -143,8 +143,9 @@ Google Sheets tab: the columns of 'plan export --csv', decision included,
 one row per plan item. The URL's #gid= picks the tab, --tab NAME names it
 instead (created when missing), and without either the first tab is used.
 The tab is replaced in one atomic step; the spreadsheet must be shared, as
-editor, with the service account (--credentials, see docs/export.md), which
-is checked before Redash is read. Reviewers change the decisions, then
+editor, with the service account (--credentials, see docs/audit.md), which
+is checked before Redash is read; missing or refused Google credentials,
+and a spreadsheet not shared, exit 4. Reviewers change the decisions, then
 'redashctl plan import plan.json --sheet URL' reads them back.
 
 The default table shows the counts per finding, per owner (--by), and the

@@ -51,7 +51,7 @@ URL's #gid= picks the tab, --tab NAME names it (created when missing), and
 without either the first tab is used. The tab is replaced in one atomic
 step; query ids are numbers and times real date-times there. The
 spreadsheet must be shared, as editor, with the service account
-(--credentials, see docs/export.md); missing or refused Google credentials,
+(--credentials, see docs/audit.md); missing or refused Google credentials,
 and a spreadsheet not shared, exit 4.`),
 		Example: `  # A sheet for the teams to review
   redashctl plan export plan.json --csv review.csv
