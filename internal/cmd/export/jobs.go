@@ -10,8 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/redashctl/redashctl/internal/build"
 	"github.com/redashctl/redashctl/internal/cmd/factory"
 	"github.com/redashctl/redashctl/internal/cmdutil"
@@ -21,39 +19,6 @@ import (
 	"github.com/redashctl/redashctl/pkg/results"
 	"github.com/redashctl/redashctl/pkg/sheets"
 )
-
-// SheetsFlags are the Google Sheets flags of export sheet, run and
-// validate.
-type SheetsFlags struct {
-	// Credentials is --credentials: a key file, "none", or "" (the
-	// manifest, REDASHCTL_SHEETS_CREDENTIALS, the profile's
-	// sheets_credentials, then Application Default Credentials).
-	Credentials string
-	// Endpoint is --sheets-endpoint ("" : REDASHCTL_SHEETS_ENDPOINT, the
-	// profile's sheets_endpoint, then Google's).
-	Endpoint string
-	// WritesPerMinute paces write requests (0: no pacing).
-	WritesPerMinute int
-}
-
-func (s *SheetsFlags) addSheetsFlags(cmd *cobra.Command) {
-	fl := cmd.Flags()
-	fl.StringVar(&s.Credentials, "credentials", "", "Google service-account key file, or none for a fake endpoint (default: REDASHCTL_SHEETS_CREDENTIALS, the profile's sheets_credentials, then Application Default Credentials)")
-	fl.StringVar(&s.Endpoint, "sheets-endpoint", "", "Send Google Sheets calls to this endpoint instead, a fake or a proxy (env REDASHCTL_SHEETS_ENDPOINT)")
-	fl.IntVar(&s.WritesPerMinute, "writes-per-minute", sheets.DefaultWritesPerMinute, "Pace Google Sheets write requests under this per-user quota (0: no pacing)")
-}
-
-func (s *SheetsFlags) checkSheetsFlags() error {
-	if s.WritesPerMinute < 0 {
-		return cmdutil.FlagErrorf("--writes-per-minute must not be negative, got %d", s.WritesPerMinute)
-	}
-	if s.Endpoint != "" {
-		if err := config.ValidateURL(s.Endpoint); err != nil {
-			return cmdutil.FlagErrorf("--sheets-endpoint %q is not an http(s) URL", s.Endpoint)
-		}
-	}
-	return nil
-}
 
 // jobDeps are the clients of the sheet, run and validate verbs, built on
 // first use and shared by every job that needs the same one.
@@ -66,7 +31,7 @@ type jobDeps struct {
 	Sheets func(ctx context.Context, endpoint, credentials string) (*sheets.Writer, error)
 }
 
-func newJobDeps(f *cmdutil.Factory, sf *SheetsFlags) *jobDeps {
+func newJobDeps(f *cmdutil.Factory, sf *cmdutil.SheetsFlags) *jobDeps {
 	var (
 		mu      sync.Mutex
 		clients = map[string]redashEntry{}
@@ -159,16 +124,10 @@ func profileConfig(f *cmdutil.Factory, name string) (*config.Config, error) {
 // sheetsSettings picks the endpoint and credentials: the flag, then the
 // manifest (credentials only), then the configuration (environment, then
 // profile).
-func sheetsSettings(sf *SheetsFlags, manifestCreds string, cfg *config.Config) (endpoint, creds string) {
-	endpoint, creds = sf.Endpoint, sf.Credentials
-	if endpoint == "" && cfg != nil {
-		endpoint = cfg.SheetsEndpoint
-	}
-	if creds == "" {
+func sheetsSettings(sf *cmdutil.SheetsFlags, manifestCreds string, cfg *config.Config) (endpoint, creds string) {
+	endpoint, creds = sf.Settings(cfg)
+	if sf.Credentials == "" && manifestCreds != "" {
 		creds = manifestCreds
-	}
-	if creds == "" && cfg != nil {
-		creds = cfg.SheetsCredentials
 	}
 	return endpoint, creds
 }
@@ -187,7 +146,7 @@ func manifestCredentials(m *exportjob.Manifest) string {
 // run.
 type jobRunner struct {
 	deps         *jobDeps
-	sheetsFlags  *SheetsFlags
+	sheetsFlags  *cmdutil.SheetsFlags
 	creds        string // the manifest's credentials
 	now          func() time.Time
 	pollInterval time.Duration

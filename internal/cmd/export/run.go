@@ -25,7 +25,7 @@ type RunOptions struct {
 
 	// SheetsFlags hold --credentials, --sheets-endpoint and
 	// --writes-per-minute.
-	SheetsFlags
+	cmdutil.SheetsFlags
 	Manifest    string
 	Only        []string
 	DryRun      bool
@@ -96,7 +96,7 @@ spreadsheet is reachable and writable, without writing and without the lock.`,
 			if opts.Manifest == "" {
 				return cmdutil.FlagErrorf("--manifest is required: the export manifest (see docs/export.md)")
 			}
-			if err := opts.SheetsFlags.checkSheetsFlags(); err != nil {
+			if err := opts.SheetsFlags.Check(); err != nil {
 				return err
 			}
 			if err := checkLogFormat(opts.LogFormat); err != nil {
@@ -121,7 +121,7 @@ spreadsheet is reachable and writable, without writing and without the lock.`,
 			return manifestRun(cmd.Context(), opts)
 		},
 	}
-	opts.SheetsFlags.addSheetsFlags(cmd)
+	opts.SheetsFlags.AddFlags(cmd)
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Manifest, "manifest", "", "Export manifest, YAML (required)")
 	fl.StringArrayVar(&opts.Only, "only", nil, "Run only the job of this `name` (repeat it for several)")

@@ -26,7 +26,7 @@ type SheetOptions struct {
 	ResultFlags
 	// SheetsFlags hold --credentials, --sheets-endpoint and
 	// --writes-per-minute.
-	SheetsFlags
+	cmdutil.SheetsFlags
 	Sheet           string
 	Tab             string
 	Mode            string
@@ -103,7 +103,7 @@ API key; parameter problems exit 2.`),
 			if err != nil {
 				return err
 			}
-			if err := opts.SheetsFlags.checkSheetsFlags(); err != nil {
+			if err := opts.SheetsFlags.Check(); err != nil {
 				return err
 			}
 			if err := checkLogFormat(opts.LogFormat); err != nil {
@@ -114,16 +114,10 @@ API key; parameter problems exit 2.`),
 			if opts.Sheet == "" {
 				return cmdutil.FlagErrorf("--sheet is required: a spreadsheet URL or id")
 			}
-			if job.Target, err = sheets.ParseTarget(opts.Sheet); err != nil {
-				return cmdutil.FlagErrorf("--sheet: %v", err)
+			if job.Target, err = cmdutil.SheetTarget(opts.Sheet, opts.Tab, cmd.Flags().Changed("tab")); err != nil {
+				return err
 			}
 			job.Spreadsheet = opts.Sheet
-			if cmd.Flags().Changed("tab") {
-				if opts.Tab == "" {
-					return cmdutil.FlagErrorf("--tab is empty: name a tab or leave the flag out")
-				}
-				job.Target.Tab, job.Target.SheetID = opts.Tab, nil
-			}
 			if job.Mode, err = sheets.ParseMode(opts.Mode); err != nil {
 				return cmdutil.FlagErrorf("--mode: %v", err)
 			}
@@ -152,7 +146,7 @@ API key; parameter problems exit 2.`),
 		},
 	}
 	opts.ResultFlags.addFlags(cmd)
-	opts.SheetsFlags.addSheetsFlags(cmd)
+	opts.SheetsFlags.AddFlags(cmd)
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Sheet, "sheet", "", "Spreadsheet URL (its #gid= picks the tab) or id (required)")
 	fl.StringVar(&opts.Tab, "tab", "", "Tab to write, created when missing (wins over the URL's #gid=)")

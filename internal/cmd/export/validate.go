@@ -26,7 +26,7 @@ type ValidateOptions struct {
 
 	// SheetsFlags hold --credentials, --sheets-endpoint and
 	// --writes-per-minute.
-	SheetsFlags
+	cmdutil.SheetsFlags
 	Manifest    string
 	Only        []string
 	LogFormat   string
@@ -73,7 +73,7 @@ cell limits depends on the result, so only a real export can tell.`,
 			if opts.Manifest == "" {
 				return cmdutil.FlagErrorf("--manifest is required: the export manifest (see docs/export.md)")
 			}
-			if err := opts.SheetsFlags.checkSheetsFlags(); err != nil {
+			if err := opts.SheetsFlags.Check(); err != nil {
 				return err
 			}
 			if err := checkLogFormat(opts.LogFormat); err != nil {
@@ -88,7 +88,7 @@ cell limits depends on the result, so only a real export can tell.`,
 			return validateRun(cmd.Context(), opts)
 		},
 	}
-	opts.SheetsFlags.addSheetsFlags(cmd)
+	opts.SheetsFlags.AddFlags(cmd)
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Manifest, "manifest", "", "Export manifest, YAML (required)")
 	fl.StringArrayVar(&opts.Only, "only", nil, "Check only the job of this `name` (repeat it for several)")
