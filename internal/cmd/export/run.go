@@ -80,9 +80,12 @@ expect_url refuses to run against another Redash; its max_result_age
 refuses to overwrite a sheet with an older result.
 
 --dry-run reads each job's query, checks its parameters and checks that its
-spreadsheet is reachable and writable, without writing and without the lock.`,
-			"  3    some jobs failed (they are named); the others succeeded",
-			"  4    every job failed to authenticate (Redash API key, Google credentials, a spreadsheet not shared)"),
+spreadsheet is reachable and writable, without writing and without the lock.
+
+A bad manifest or a held lock exits 1 with nothing done; exit 4 means that
+every job failed to authenticate (a Redash API key, Google credentials, or a
+spreadsheet not shared with them).`,
+			"  3    some jobs failed (they are named); the others succeeded"),
 		Example: `  # Every job of the manifest, as cron runs it
   redashctl export run --manifest /etc/redashctl/exports.yaml
 

@@ -60,9 +60,10 @@ a sheet:
 
 One status line per job goes to standard output (ok or failed, with every
 problem), and a summary to standard error. Whether a result will fit Google's
-cell limits depends on the result, so only a real export can tell.`,
-			"  3    some jobs are invalid (they are named)",
-			"  4    every job failed to authenticate (Redash API key, Google credentials, a spreadsheet not shared)"),
+cell limits depends on the result, so only a real export can tell. Exit 4
+means that every job failed to authenticate (a Redash API key, Google
+credentials, or a spreadsheet not shared with them).`,
+			"  3    some jobs are invalid (they are named)"),
 		Example: `  # Check the manifest cron runs
   redashctl export validate --manifest /etc/redashctl/exports.yaml
 
