@@ -168,9 +168,8 @@ func manifestRun(ctx context.Context, opts *RunOptions) error {
 		deps: opts.Deps, sheetsFlags: &opts.SheetsFlags, creds: manifestCredentials(m), now: opts.Now,
 		pollInterval: opts.PollInterval, jobTimeout: opts.JobTimeout, dryRun: opts.DryRun,
 	}
-	failed := runJobs(ctx, jobs, opts.Concurrency, func(ctx context.Context, j *exportjob.Job) *exportjob.Record {
+	failed := runJobs(ctx, jobs, opts.Concurrency, opts.Now, log, func(ctx context.Context, j *exportjob.Job) *exportjob.Record {
 		rec, _ := r.run(ctx, j)
-		log.Write(rec)
 		return rec
 	})
 	return jobsOutcome(ctx, opts.IO, "export", len(jobs), failed, opts.DryRun)
@@ -198,10 +197,13 @@ func loadJobs(ios *iostreams.IOStreams, path string, only []string) (*exportjob.
 }
 
 // runJobs runs do for every job, up to concurrency at once, the jobs of one
-// spreadsheet one after another (in manifest order), and returns the records
-// of the jobs that failed, in manifest order. Once ctx is done, jobs not yet
-// started fail as interrupted without running.
-func runJobs(ctx context.Context, jobs []exportjob.Job, concurrency int, do func(context.Context, *exportjob.Job) *exportjob.Record) []*exportjob.Record {
+// spreadsheet one after another (in manifest order), writes each job's
+// record to log as it ends, and returns the records of the jobs that
+// failed, in manifest order. Once ctx is done, jobs not yet started fail as
+// interrupted without running.
+func runJobs(ctx context.Context, jobs []exportjob.Job, concurrency int, now func() time.Time, log *exportjob.Log,
+	do func(context.Context, *exportjob.Job) *exportjob.Record,
+) []*exportjob.Record {
 	var groups [][]int
 	bySheet := map[string]int{}
 	for i, j := range jobs {
@@ -224,12 +226,15 @@ func runJobs(ctx context.Context, jobs []exportjob.Job, concurrency int, do func
 			for g := range work {
 				for _, i := range g {
 					if ctx.Err() != nil {
-						rec := &exportjob.Record{Job: jobs[i].Name, QueryID: jobs[i].QueryID}
-						rec.Fail(ctx.Err())
+						j := &jobs[i]
+						rec := &exportjob.Record{Time: now(), Job: j.Name, Profile: j.Profile, QueryID: j.QueryID,
+							SpreadsheetID: j.Target.SpreadsheetID, Tab: j.Target.Tab, SheetID: j.Target.SheetID, Mode: j.Mode.String()}
+						rec.Fail(fmt.Errorf("not started: %w", ctx.Err()))
 						recs[i] = rec
-						continue
+					} else {
+						recs[i] = do(ctx, &jobs[i])
 					}
-					recs[i] = do(ctx, &jobs[i])
+					log.Write(recs[i])
 				}
 			}
 		}()

@@ -1,11 +1,15 @@
 package export_test
 
 import (
+	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -13,9 +17,11 @@ import (
 
 	"github.com/redashctl/redashctl/internal/clitest"
 	"github.com/redashctl/redashctl/internal/cmd/export"
+	"github.com/redashctl/redashctl/internal/cmd/root"
 	"github.com/redashctl/redashctl/internal/exportjob"
 	"github.com/redashctl/redashctl/internal/fakesheets"
 	"github.com/redashctl/redashctl/internal/golden"
+	"github.com/redashctl/redashctl/internal/iostreams"
 )
 
 // writeManifest writes a manifest into a new directory.
@@ -324,4 +330,59 @@ func TestRunOnlyAndDryRun(t *testing.T) {
 	vals, err := f.fs.Values("book", "Revenue")
 	require.NoError(t, err)
 	assert.Empty(t, vals)
+}
+
+// Ctrl-C while a job waits for its query: exit 130, the job's status line
+// says interrupted, the jobs not started yet are not touched, and every tab
+// is as it was.
+func TestRunInterrupted(t *testing.T) {
+	f := newRunFixture(t)
+	require.NoError(t, f.fs.SetValues("other", "Sheet1", junk(2, 2)))
+	arrived := make(chan struct{})
+	var once sync.Once
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/jobs/") {
+			once.Do(func() { close(arrived) })
+			<-r.Context().Done()
+			return
+		}
+		f.rd.ServeHTTP(w, r)
+	}))
+	t.Cleanup(hs.Close)
+	env := f.with("REDASHCTL_URL", hs.URL)
+	// The job that blocks comes first; with one worker the other waits.
+	m := writeManifest(t, fmt.Sprintf(`jobs:
+  - {name: sales-apac, query: %d, parameters: {region: APAC}, spreadsheet: other, tab: Sales}
+  - {name: revenue, query: %d, spreadsheet: book, tab: Revenue}
+`, f.sales, f.revenue))
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	ios, _, out, errOut := iostreams.Test()
+	done := make(chan int, 1)
+	go func() {
+		done <- root.RunContext(ctx, append([]string{"export", "run", "--manifest", m, "--concurrency", "1", "--log-format", "json"}, fast...), ios, env.Lookup)
+	}()
+	select {
+	case <-arrived:
+	case code := <-done:
+		t.Fatalf("the run ended before its query ran: %d %s", code, errOut.String())
+	}
+	cancel()
+	code := <-done
+	assert.Equal(t, 130, code, errOut.String())
+	assert.Contains(t, errOut.String(), "interrupted")
+	recs := records(t, out.String())
+	require.Len(t, recs, 2, "a status line for every job, started or not")
+	for _, r := range recs {
+		assert.Equal(t, "failed", r["status"])
+		assert.Equal(t, "interrupted", r["error_kind"])
+	}
+	_, ok := f.fs.Sheet("other", "Sales")
+	assert.False(t, ok, "the interrupted job created nothing")
+	vals, err := f.fs.Values("book", "Revenue")
+	require.NoError(t, err)
+	assert.Empty(t, vals, "the job that had not started wrote nothing")
+	assertNoStaging(t, f.fs, "other")
+	assertNoStaging(t, f.fs, "book")
 }

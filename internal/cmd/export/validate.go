@@ -110,11 +110,7 @@ func validateRun(ctx context.Context, opts *ValidateOptions) error {
 	}
 	v := &validator{opts: opts, creds: manifestCredentials(m), queries: map[string]*queryIndex{}, targets: map[string]*targetCheck{}}
 	log := exportjob.NewLog(opts.IO.Out, opts.LogFormat)
-	failed := runJobs(ctx, jobs, opts.Concurrency, func(ctx context.Context, j *exportjob.Job) *exportjob.Record {
-		rec := v.check(ctx, j)
-		log.Write(rec)
-		return rec
-	})
+	failed := runJobs(ctx, jobs, opts.Concurrency, opts.Now, log, v.check)
 	return jobsOutcome(ctx, opts.IO, "validate", len(jobs), failed, false)
 }
 
