@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redashctl/redashctl/internal/iostreams"
-	"github.com/redashctl/redashctl/internal/progress"
 	"github.com/redashctl/redashctl/pkg/bulk"
 	"github.com/redashctl/redashctl/pkg/plan"
 	"github.com/redashctl/redashctl/pkg/redash"
@@ -22,24 +20,20 @@ func ParseIDs(raw []string, flag string) ([]int, error) {
 
 // ListIDs reads the live query list once and returns the queries among ids
 // that it shows.
-func ListIDs(ctx context.Context, ios *iostreams.IOStreams, client *redash.Client, ids []int) (map[int]redash.Query, error) {
+func ListIDs(ctx context.Context, client *redash.Client, ids []int) (map[int]redash.Query, error) {
 	want := make(map[int]bool, len(ids))
 	for _, id := range ids {
 		want[id] = true
 	}
 	out := map[int]redash.Query{}
-	bar := progress.New(ios, "Listing queries")
 	for q, err := range client.Queries.ListIter(ctx, redash.QueryListOptions{}) {
 		if err != nil {
-			bar.Abort()
 			return nil, fmt.Errorf("list queries: %w", err)
 		}
-		bar.Add(1)
 		if want[q.ID] {
 			out[q.ID] = q
 		}
 	}
-	bar.Done()
 	return out, nil
 }
 

@@ -22,7 +22,6 @@ import (
 
 	"github.com/redashctl/redashctl/internal/cmdutil"
 	"github.com/redashctl/redashctl/internal/iostreams"
-	"github.com/redashctl/redashctl/internal/progress"
 	"github.com/redashctl/redashctl/pkg/plan"
 	"github.com/redashctl/redashctl/pkg/redash"
 )
@@ -288,7 +287,7 @@ func (r *Resolved) Missing() []int {
 // Resolve reads the live queries from the list endpoints (never one GET per
 // query) and picks the selected ones. With a plan, only items whose action
 // is one of actions are selected.
-func (s *Selection) Resolve(ctx context.Context, ios *iostreams.IOStreams, client *redash.Client, v redash.Version, now time.Time, actions ...plan.Action) (*Resolved, error) {
+func (s *Selection) Resolve(ctx context.Context, client *redash.Client, v redash.Version, now time.Time, actions ...plan.Action) (*Resolved, error) {
 	res := &Resolved{Listed: map[int]redash.Query{}, Plan: s.plan}
 	var want map[int]bool
 	lo := redash.QueryListOptions{}
@@ -321,13 +320,13 @@ func (s *Selection) Resolve(ctx context.Context, ios *iostreams.IOStreams, clien
 			want[id] = true
 		}
 	}
-	bar := progress.New(ios, "Listing queries")
+	// No progress bar while listing: progress.New's spinner has a data race
+	// in the progressbar library (its ticker reads the bar's state without
+	// the lock), and listing takes seconds at most.
 	for q, err := range client.Queries.ListIter(ctx, lo) {
 		if err != nil {
-			bar.Abort()
 			return nil, fmt.Errorf("list queries: %w", err)
 		}
-		bar.Add(1)
 		if want != nil {
 			if want[q.ID] {
 				res.Listed[q.ID] = q
@@ -343,7 +342,6 @@ func (s *Selection) Resolve(ctx context.Context, ios *iostreams.IOStreams, clien
 			break
 		}
 	}
-	bar.Done()
 	if s.kind == ByFilter {
 		slices.Sort(res.IDs)
 	}

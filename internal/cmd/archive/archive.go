@@ -207,10 +207,10 @@ func archiveRun(ctx context.Context, opts *ArchiveOptions) error {
 	var listed map[int]redash.Query
 	if r.resumed != nil {
 		ids = r.resumed.header.Targets
-		listed, err = selection.ListIDs(ctx, opts.IO, client, ids)
+		listed, err = selection.ListIDs(ctx, client, ids)
 	} else {
 		var res *selection.Resolved
-		res, err = sel.Resolve(ctx, opts.IO, client, version, now, plan.Archive)
+		res, err = sel.Resolve(ctx, client, version, now, plan.Archive)
 		if res != nil {
 			ids, listed = res.IDs, res.Listed
 		}

@@ -162,7 +162,7 @@ func tagRun(ctx context.Context, opts *TagOptions) error {
 			return err
 		}
 	}
-	res, err := sel.Resolve(ctx, opts.IO, client, version, opts.Now().UTC(), plan.Action(opts.PlanAction))
+	res, err := sel.Resolve(ctx, client, version, opts.Now().UTC(), plan.Action(opts.PlanAction))
 	if err != nil {
 		return err
 	}
