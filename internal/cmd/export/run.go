@@ -32,7 +32,9 @@ type RunOptions struct {
 	LogFormat   string
 	LockFile    string
 	Concurrency int
-	JobTimeout  time.Duration
+	// Quiet drops the summary of a run that fully succeeded (--quiet).
+	Quiet      bool
+	JobTimeout time.Duration
 	// PollInterval is the pause between polls of a run (hidden flag, tests).
 	PollInterval time.Duration
 
@@ -112,6 +114,7 @@ spreadsheet not shared with them).`,
 				return cmdutil.FlagErrorf("--poll-interval must not be negative")
 			}
 			opts.Concurrency = f.Globals.Concurrency
+			opts.Quiet = f.Globals.Quiet
 			opts.LockPaths = []string{opts.LockFile}
 			if opts.LockFile == "" {
 				opts.LockPaths = exportjob.LockPaths(opts.Manifest, f.Env)
@@ -172,7 +175,7 @@ func manifestRun(ctx context.Context, opts *RunOptions) error {
 		rec, _ := r.run(ctx, j)
 		return rec
 	})
-	return jobsOutcome(ctx, opts.IO, "export", len(jobs), failed, opts.DryRun)
+	return jobsOutcome(ctx, opts.IO, "export", len(jobs), failed, opts.DryRun, opts.Quiet)
 }
 
 // loadJobs reads the manifest and selects the jobs; manifest problems are
@@ -256,11 +259,14 @@ func runJobs(ctx context.Context, jobs []exportjob.Job, concurrency int, now fun
 // jobsOutcome prints the summary on stderr and returns the exit error:
 // nil when every job succeeded, exit 4 when every job failed to
 // authenticate, else exit 3; interrupted runs return ctx's error (130).
-func jobsOutcome(ctx context.Context, ios *iostreams.IOStreams, verb string, total int, failed []*exportjob.Record, dryRun bool) error {
+func jobsOutcome(ctx context.Context, ios *iostreams.IOStreams, verb string, total int, failed []*exportjob.Record, dryRun, quiet bool) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	if len(failed) == 0 {
+		if quiet {
+			return nil
+		}
 		switch {
 		case verb == "validate":
 			fmt.Fprintf(ios.ErrOut, "validated %s: no problems\n", plural(int64(total), "job"))

@@ -139,8 +139,9 @@ func TestRunRestartIsIdempotent(t *testing.T) {
 		grids[tab] = g
 	}
 	// And once more: the same sheets, the same tab ids.
-	res = f.export(t, f.env, "run", args...)
+	res = f.export(t, f.env, "run", append(args, "--quiet")...)
 	require.Equal(t, 0, res.Code, res.Stderr)
+	assert.Empty(t, res.Stderr, "--quiet drops the summary of a run that fully succeeded")
 	for tab, g := range grids {
 		again, err := f.fs.Grid("book", tab)
 		require.NoError(t, err)

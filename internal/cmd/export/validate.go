@@ -31,6 +31,8 @@ type ValidateOptions struct {
 	Only        []string
 	LogFormat   string
 	Concurrency int
+	// Quiet drops the summary when every job is valid (--quiet).
+	Quiet bool
 
 	// Disabled is set by REDASHCTL_EXPORT_DISABLED.
 	Disabled bool
@@ -81,6 +83,7 @@ credentials, or a spreadsheet not shared with them).`,
 				return err
 			}
 			opts.Concurrency = f.Globals.Concurrency
+			opts.Quiet = f.Globals.Quiet
 			opts.Disabled = exportDisabled(f.Env)
 			opts.Deps = newJobDeps(f, &opts.SheetsFlags)
 			if runF != nil {
@@ -111,7 +114,7 @@ func validateRun(ctx context.Context, opts *ValidateOptions) error {
 	v := &validator{opts: opts, creds: manifestCredentials(m), queries: map[string]*queryIndex{}, targets: map[string]*targetCheck{}}
 	log := exportjob.NewLog(opts.IO.Out, opts.LogFormat)
 	failed := runJobs(ctx, jobs, opts.Concurrency, opts.Now, log, v.check)
-	return jobsOutcome(ctx, opts.IO, "validate", len(jobs), failed, false)
+	return jobsOutcome(ctx, opts.IO, "validate", len(jobs), failed, false, opts.Quiet)
 }
 
 type validator struct {
