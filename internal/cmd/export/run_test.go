@@ -275,6 +275,19 @@ func TestRunAllGoogleAuthFailuresExit4(t *testing.T) {
 	assert.Equal(t, "error: 2 of 2 jobs failed: a, b\n", res.Stderr)
 	res = e.export(t, e.env, "run", "--manifest", m, "--credentials", filepath.Join(t.TempDir(), "missing.json"))
 	assert.Equal(t, 4, res.Code, res.Stderr)
+
+	// The manifest's credentials beat the environment's, and a relative
+	// path is relative to the manifest.
+	e.fs.CreateSpreadsheet("open")
+	m = writeManifest(t, fmt.Sprintf("credentials: keys/sa.json\njobs:\n  - {name: a, query: %d, spreadsheet: open}\n", q.ID))
+	res = e.export(t, e.env, "run", "--manifest", m, "--log-format", "json")
+	assert.Equal(t, 4, res.Code, res.Stderr)
+	rec := records(t, res.Stdout)[0]
+	assert.Equal(t, "google-auth", rec["error_kind"])
+	assert.Contains(t, rec["error"], filepath.Join(filepath.Dir(m), "keys", "sa.json"))
+	// ... and the flag beats the manifest.
+	res = e.export(t, e.env, "run", "--manifest", m, "--credentials", "none")
+	assert.Equal(t, 0, res.Code, res.Stderr)
 }
 
 func TestRunBadManifest(t *testing.T) {
