@@ -254,3 +254,43 @@ func ReadBackupDir(dir string, ids []int) ([]BackupFile, error) {
 	slices.SortFunc(out, func(a, b BackupFile) int { return a.QueryID - b.QueryID })
 	return out, nil
 }
+
+// PrepareDir creates a backup directory and its queries folder (0700) and
+// syncs the folders that hold the new entries, so that after a power cut the
+// directory is there whenever the journal inside it says something was
+// archived.
+func PrepareDir(dir string) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	// The highest folder that does not exist yet: its parent gets the new
+	// entry.
+	top := abs
+	for {
+		parent := filepath.Dir(top)
+		if parent == top {
+			break
+		}
+		if _, err := os.Stat(parent); err == nil {
+			break
+		}
+		top = parent
+	}
+	_, statErr := os.Stat(abs)
+	if err := os.MkdirAll(filepath.Join(abs, BackupSubdir), 0o700); err != nil {
+		return err
+	}
+	if errors.Is(statErr, fs.ErrNotExist) {
+		// Each folder created is an entry in its parent.
+		for p := abs; ; p = filepath.Dir(p) {
+			if err := syncDir(filepath.Dir(p)); err != nil {
+				return err
+			}
+			if p == top {
+				break
+			}
+		}
+	}
+	return syncDir(abs)
+}

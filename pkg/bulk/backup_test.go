@@ -184,3 +184,17 @@ func TestDrift(t *testing.T) {
 	assert.Equal(t, []string{"tags", "schedule"}, Drift(&q, &changed, redash.MustParseVersion("5.0.2")),
 		"v4 and v5 bump updated_at on every run: it is no sign of an edit there")
 }
+
+func TestPrepareDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a", "b", "run")
+	require.NoError(t, PrepareDir(dir))
+	st, err := os.Stat(filepath.Join(dir, BackupSubdir))
+	require.NoError(t, err)
+	assert.True(t, st.IsDir())
+	assert.Equal(t, os.FileMode(0o700), st.Mode().Perm())
+	require.NoError(t, PrepareDir(dir), "an existing folder is fine")
+
+	file := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(file, nil, 0o600))
+	assert.Error(t, PrepareDir(filepath.Join(file, "run")))
+}

@@ -363,7 +363,7 @@ func (r *run) openJournal(now time.Time, ids []int) (*bulk.Journal, error) {
 		}
 		return j, nil
 	}
-	if err := os.MkdirAll(filepath.Join(r.dir, bulk.BackupSubdir), 0o700); err != nil {
+	if err := bulk.PrepareDir(r.dir); err != nil {
 		return nil, notWritable(r.dir, err)
 	}
 	j, err := bulk.CreateJournal(path, bulk.JournalHeader{
