@@ -192,9 +192,10 @@ func (a *Archiver) Prepare(ctx context.Context, targets []Target) ([]*Item, erro
 	for i, t := range targets {
 		byID[t.ID] = i
 	}
+	var probe []int
 	for _, id := range unlisted {
 		i := byID[id]
-		it, t := items[i], targets[i]
+		it := items[i]
 		if q, ok := archived[id]; ok {
 			a.classifyArchived(it, &q)
 			continue
@@ -208,23 +209,47 @@ func (a *Archiver) Prepare(ctx context.Context, targets []Target) ([]*Item, erro
 			it.Status = StatusUnlisted
 			continue
 		}
-		q, err := a.opts.Client.Queries.Get(ctx, id)
-		switch {
-		case ctx.Err() != nil:
-			return nil, ctx.Err()
-		case errors.Is(err, redash.ErrNotFound):
-			it.Status, it.Reason = StatusNotFound, "no such query"
-		case errors.Is(err, redash.ErrForbidden):
-			it.Status, it.Reason = StatusNotFound, "not visible to this API key"
-		case err != nil:
-			return nil, err
-		case q.IsArchived:
-			a.classifyArchived(it, q)
-		default:
-			a.classifyLive(it, q, t.Before)
-		}
+		probe = append(probe, i)
+	}
+	// The rest are read one by one, a few at a time.
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(a.opts.Client.Concurrency(), len(probe)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				a.probe(ctx, items[i], targets[i])
+			}
+		}()
+	}
+	for _, i := range probe {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	return items, nil
+}
+
+// probe learns the state of a target the lists did not show.
+func (a *Archiver) probe(ctx context.Context, it *Item, t Target) {
+	q, err := a.opts.Client.Queries.Get(ctx, t.ID)
+	switch {
+	case ctx.Err() != nil:
+	case errors.Is(err, redash.ErrNotFound):
+		it.Status, it.Reason = StatusNotFound, "no such query"
+	case errors.Is(err, redash.ErrForbidden):
+		it.Status, it.Reason = StatusNotFound, "not visible to this API key"
+	case err != nil:
+		it.Status, it.Reason = StatusFailed, "could not read it: "+err.Error()
+	case q.IsArchived:
+		a.classifyArchived(it, q)
+	default:
+		a.classifyLive(it, q, t.Before)
+	}
 }
 
 func (a *Archiver) backupName(st *QueryState) string {
@@ -349,6 +374,8 @@ func (a *Archiver) Run(ctx context.Context, items []*Item) error {
 			if st := a.state[it.QueryID]; st == nil || st.Skipped != it.Reason {
 				entries = append(entries, a.entry(StepSkipped, it.QueryID, it.Reason, ""))
 			}
+		case StatusFailed: // could not be read in Prepare
+			entries = append(entries, a.entry(StepFailed, it.QueryID, "", it.Reason))
 		}
 	}
 	if err := j.Append(entries...); err != nil {
