@@ -37,6 +37,10 @@ func NewWithTotal(ios *iostreams.IOStreams, description string, total int64) *Ba
 		progressbar.OptionThrottle(100_000_000),
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionSetWidth(30),
+		// With an unknown total the library animates its spinner from a
+		// goroutine that reads the bar's state without its lock (a data
+		// race); a spinner that moves on each Add needs no goroutine.
+		progressbar.OptionSetSpinnerChangeInterval(0),
 	)
 	return b
 }
