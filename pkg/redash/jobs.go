@@ -90,10 +90,14 @@ func (s *JobsService) Wait(ctx context.Context, id string, opts WaitOptions) (*J
 			}
 			return job, &JobError{JobID: id, Status: status, Message: oneLine(job.Error, 500)}
 		}
-		if !time.Now().Add(poll).Before(deadline) {
+		if err := ctx.Err(); err != nil {
+			return job, fmt.Errorf("wait for job %s: %w", id, err)
+		}
+		remaining := time.Until(deadline)
+		if remaining <= 0 {
 			return job, fmt.Errorf("wait for job %s: still %s after %s", id, job.Status, timeout)
 		}
-		t := time.NewTimer(poll)
+		t := time.NewTimer(min(poll, remaining))
 		select {
 		case <-ctx.Done():
 			t.Stop()
