@@ -66,9 +66,25 @@ func nextPage(p string) string {
 	return fmt.Sprint(n + 1)
 }
 
+// readEvents hands add each event of the log through the client's
+// iterator, as the audit reads it, until add returns false.
+func readEvents(t *testing.T, client *redash.Client, ahead int, add func(*redash.Event) bool) error {
+	t.Helper()
+	for e, err := range client.Events.ListIter(context.Background(), redash.EventListOptions{ReadAhead: ahead}) {
+		if err != nil {
+			return err
+		}
+		if !add(&e) {
+			break
+		}
+	}
+	return nil
+}
+
 // TestReadEventsShifted: events recorded while the log is read push the
 // pages down; a page served before the shift and the one above it served
-// after it would skip rows. Every event is handed over exactly once.
+// after it would skip rows. Through fakeredash, every event is handed over
+// exactly once.
 func TestReadEventsShifted(t *testing.T) {
 	for _, insert := range []int{30, 600} {
 		t.Run(fmt.Sprint(insert), func(t *testing.T) {
@@ -87,7 +103,7 @@ func TestReadEventsShifted(t *testing.T) {
 
 			got := map[string]int{}
 			var order []time.Time
-			err = readEvents(context.Background(), client, 8, func(e *redash.Event) bool {
+			err = readEvents(t, client, 8, func(e *redash.Event) bool {
 				sql, _ := e.Details["query"].(string)
 				got[eventKey(e.Action, e.ObjectType, e.ObjectID, sql, e.CreatedAt, e.UserName)]++
 				order = append(order, e.CreatedAt)
@@ -103,7 +119,7 @@ func TestReadEventsShifted(t *testing.T) {
 	}
 }
 
-// TestReadEventsStops: the reader stops when add says so, and reads about
+// TestReadEventsStops: the read stops when add says so, and reads about
 // as many pages as it handed over plus its read-ahead.
 func TestReadEventsStops(t *testing.T) {
 	srv, err := fakeredash.New(fakeredash.Options{Version: "10.1.0", Queries: 100, Events: 5000, Seed: 3, Now: eventsNow})
@@ -113,7 +129,7 @@ func TestReadEventsStops(t *testing.T) {
 	client, err := redash.NewClient(hs.URL, redash.WithAPIKey(srv.AdminKey()), redash.WithConcurrency(2), redash.WithVersion(redash.MustParseVersion("10.1.0")))
 	require.NoError(t, err)
 	n := 0
-	require.NoError(t, readEvents(context.Background(), client, 4, func(*redash.Event) bool {
+	require.NoError(t, readEvents(t, client, 4, func(*redash.Event) bool {
 		n++
 		return n < 600
 	}))
@@ -134,7 +150,7 @@ func TestReadEventsStops(t *testing.T) {
 	defer hs2.Close()
 	client2, err := redash.NewClient(hs2.URL, redash.WithAPIKey(srv2.AdminKey()), redash.WithVersion(redash.MustParseVersion("10.1.0")))
 	require.NoError(t, err)
-	require.NoError(t, readEvents(context.Background(), client2, 4, func(*redash.Event) bool {
+	require.NoError(t, readEvents(t, client2, 4, func(*redash.Event) bool {
 		t.Fatal("no events")
 		return false
 	}))

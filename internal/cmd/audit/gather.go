@@ -268,12 +268,14 @@ func (g *gatherer) dataSources(ctx context.Context) error {
 // than the window.
 func (g *gatherer) events(ctx context.Context) error {
 	log := audit.NewEventLog(g.opts.since)
-	err := readEvents(ctx, g.client, 2*g.client.Concurrency(), func(e *redash.Event) bool {
+	for e, err := range g.client.Events.ListIter(ctx, redash.EventListOptions{}) {
+		if err != nil {
+			return g.optional(audit.SourceEvents, wrap("read the events log", err))
+		}
 		g.bar.Add(1)
-		return log.Add(e)
-	})
-	if err != nil {
-		return g.optional(audit.SourceEvents, wrap("read the events log", err))
+		if !log.Add(&e) {
+			break
+		}
 	}
 	g.mu.Lock()
 	g.inv.Events = log
