@@ -57,10 +57,27 @@ type sessionWire struct {
 }
 
 // Session returns the caller's identity and the server's version string. It
-// is the cheapest "who am I" call for a user key.
+// is the cheapest "who am I" call for a user key. A version it reads is kept
+// for Version, which then does not read the session again.
 //
 // Redash API: GET /api/session
 func (c *Client) Session(ctx context.Context) (*Session, error) {
+	s, err := c.readSession(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if v, err := ParseVersion(s.Version); err == nil {
+		c.verMu.Lock()
+		if c.version.IsZero() {
+			c.version = v
+		}
+		c.verMu.Unlock()
+	}
+	return s, nil
+}
+
+// readSession reads GET /api/session without touching the version cache.
+func (c *Client) readSession(ctx context.Context) (*Session, error) {
 	var w sessionWire
 	if err := c.do(ctx, request{method: "GET", path: "api/session", out: &w}); err != nil {
 		return nil, fmt.Errorf("read session: %w", err)
@@ -86,7 +103,8 @@ func (c *Client) Session(ctx context.Context) (*Session, error) {
 var errNoVersion = errors.New("redash did not report its version in GET /api/session: the key looks like a query API key; use a user API key, or set the Redash version explicitly")
 
 // Version returns the server's Redash version: the one given with
-// WithVersion, or else detected once from GET /api/session and cached.
+// WithVersion, or else the one an earlier Session call read, or else
+// detected once from GET /api/session and cached.
 //
 // Redash API: GET /api/session
 func (c *Client) Version(ctx context.Context) (Version, error) {
@@ -95,7 +113,7 @@ func (c *Client) Version(ctx context.Context) (Version, error) {
 	if !c.version.IsZero() {
 		return c.version, nil
 	}
-	s, err := c.Session(ctx)
+	s, err := c.readSession(ctx)
 	if err != nil {
 		return Version{}, fmt.Errorf("detect redash version: %w", err)
 	}
