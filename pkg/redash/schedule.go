@@ -28,9 +28,10 @@ type Schedule struct {
 	// Disabled is set by the v10+ scheduler when it gave up on the schedule.
 	Disabled bool
 
-	set    bool
-	legacy bool   // decoded from a v4–v6 string
-	raw    string // a string in neither known form, kept verbatim
+	set         bool
+	legacy      bool   // decoded from a v4–v6 string
+	strInterval bool   // a v7+ object whose interval is a numeric string
+	raw         string // a string in neither known form, kept verbatim
 }
 
 // IsSet reports whether the query has a schedule (the field is not null),
@@ -41,6 +42,14 @@ func (s Schedule) IsSet() bool {
 
 // Legacy reports whether the schedule was decoded from a v4–v6 string.
 func (s Schedule) Legacy() bool { return s.legacy }
+
+// StringInterval reports whether the schedule was decoded from a v7+ object
+// whose interval is a numeric string ({"interval": "3600", …}), as the
+// v7/v8 migration of v6 schedules stored them. Redash v9.0.0-beta fixed the
+// migration but does not rewrite such rows; saving the schedule again (which
+// EncodeFor and MarshalJSON write with a number) does. A v4–v6 string
+// schedule is Legacy, not StringInterval.
+func (s Schedule) StringInterval() bool { return s.strInterval }
 
 // Period returns how often the query runs: the interval, at least a day when
 // a time of day is set and at least a week when a weekday is set. Zero when
@@ -165,11 +174,27 @@ func humanDuration(d time.Duration) string {
 }
 
 type scheduleObject struct {
-	Interval  flexInt    `json:"interval"`
-	Time      nullString `json:"time"`
-	DayOfWeek nullString `json:"day_of_week"`
-	Until     nullString `json:"until"`
-	Disabled  flexBool   `json:"disabled"`
+	Interval  intervalWire `json:"interval"`
+	Time      nullString   `json:"time"`
+	DayOfWeek nullString   `json:"day_of_week"`
+	Until     nullString   `json:"until"`
+	Disabled  flexBool     `json:"disabled"`
+}
+
+// intervalWire is a schedule object's interval: a number, or a numeric
+// string, which str records.
+type intervalWire struct {
+	flexInt
+	str bool
+}
+
+func (w *intervalWire) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if err := w.flexInt.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	w.str = w.valid && len(b) > 0 && b[0] == '"'
+	return nil
 }
 
 // UnmarshalJSON decodes every shape listed on Schedule.
@@ -193,12 +218,13 @@ func (s *Schedule) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("decode schedule %s: %w", oneLine(string(b), 120), err)
 		}
 		*s = Schedule{
-			Interval:  o.Interval.v,
-			Time:      string(o.Time),
-			DayOfWeek: string(o.DayOfWeek),
-			Until:     string(o.Until),
-			Disabled:  bool(o.Disabled),
-			set:       true,
+			Interval:    o.Interval.v,
+			Time:        string(o.Time),
+			DayOfWeek:   string(o.DayOfWeek),
+			Until:       string(o.Until),
+			Disabled:    bool(o.Disabled),
+			set:         true,
+			strInterval: o.Interval.str,
 		}
 		return nil
 	default:

@@ -186,3 +186,47 @@ func TestNormalizedScheduleJSON(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, `{"interval_seconds":86400,"time":"06:00","day_of_week":"","until":"","active":true}`, string(b))
 }
+
+// TestScheduleStringInterval: only a v7+ object whose interval is a numeric
+// string counts; writing it back gives a number, which no longer does.
+func TestScheduleStringInterval(t *testing.T) {
+	tests := []struct {
+		json string
+		want bool
+	}{
+		{`{"interval": "3600", "time": null, "day_of_week": null, "until": null}`, true},
+		{`{"interval": " 86400 ", "time": "06:00", "day_of_week": null, "until": null}`, true},
+		{`{"interval": "604800", "time": "07:15", "day_of_week": "Monday", "until": null, "disabled": true}`, true},
+		{`{"interval": 3600, "time": null, "day_of_week": null, "until": null}`, false},
+		{`{"interval": 900.0, "time": null}`, false},
+		{`{"interval": null, "time": null, "day_of_week": null, "until": null}`, false},
+		{`{"interval": "", "time": null}`, false},
+		{`{"time": "06:00"}`, false},
+		{`"3600"`, false},
+		{`"06:30"`, false},
+		{`7200`, false},
+		{`null`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.json, func(t *testing.T) {
+			var s Schedule
+			require.NoError(t, json.Unmarshal([]byte(tt.json), &s))
+			assert.Equal(t, tt.want, s.StringInterval())
+			if !tt.want {
+				return
+			}
+			assert.False(t, s.Legacy(), "an object is not a legacy string")
+			b, err := json.Marshal(s)
+			require.NoError(t, err)
+			var again Schedule
+			require.NoError(t, json.Unmarshal(b, &again))
+			assert.False(t, again.StringInterval(), "written back with a number: %s", b)
+			assert.Equal(t, s.Interval, again.Interval)
+		})
+	}
+	// Decoding into a used Schedule forgets the flag.
+	var s Schedule
+	require.NoError(t, json.Unmarshal([]byte(`{"interval": "60"}`), &s))
+	require.NoError(t, json.Unmarshal([]byte(`{"interval": 60}`), &s))
+	assert.False(t, s.StringInterval())
+}
