@@ -151,6 +151,11 @@ type Schedules struct {
 	Inactive int `json:"inactive"`
 	// Legacy counts v4–v6 string schedules.
 	Legacy int `json:"legacy"`
+	// StringIntervals counts v7+ schedules whose interval is stored as a
+	// numeric string, as the v7/v8 migration of v6 schedules left them.
+	StringIntervals int `json:"string_intervals"`
+	// StringIntervalQueries are the ids of those queries, ascending.
+	StringIntervalQueries []int `json:"-"`
 }
 
 // Gap is a part of the snapshot that is missing or incomplete.
@@ -310,6 +315,10 @@ func (r *reader) schedules(ctx context.Context, now time.Time) {
 		if q.Schedule.Legacy() {
 			sc.Legacy++
 		}
+		if q.Schedule.StringInterval() {
+			sc.StringIntervals++
+			sc.StringIntervalQueries = append(sc.StringIntervalQueries, q.ID)
+		}
 		if !q.Schedule.Active(now) {
 			sc.Inactive++
 			continue
@@ -319,6 +328,7 @@ func (r *reader) schedules(ctx context.Context, now time.Time) {
 			sc.Weekly++
 		}
 	}
+	slices.Sort(sc.StringIntervalQueries)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.s.Schedules = sc

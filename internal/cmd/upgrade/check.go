@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -69,8 +70,10 @@ func NewCmdCheck(f *cmdutil.Factory, runF func(*CheckOptions) error) *cobra.Comm
 when it moves to the target release:
 
   - schedule shapes the target handles badly: weekly schedules (reported not
-    to queue from v9), counted from the query lists only (redashctl never
-    calls GET /api/queries/<id>, which records a view on v6 and later)
+    to queue from v9) and intervals stored as a string (left by the v7/v8
+    migration), counted from the query lists only (redashctl never calls
+    GET /api/queries/<id>, which records a view on v6 and later); the table
+    lists the queries whose interval is a string
   - a multi-org instance (the profile has an org) moving to a release with
     broken data source icons behind nginx
   - jobs waiting in a queue, which a new job system will not run
@@ -82,8 +85,7 @@ target (see "redashctl upgrade diff" for all of them). The default target is
 the newest known release.
 
 Queues and workers need a super-admin key; with another key they are not
-checked and a line on stderr says so. Schedules stored with a string interval
-(left by the v7/v8 migration) are not counted yet.
+checked and a line on stderr says so.
 
 The json and yaml output is a documented contract: see docs/output.md.`,
 			"  3    errors were found, or a part of the instance could not be read"),
@@ -126,6 +128,7 @@ func liveState(s *live.Snapshot) upg.LiveState {
 	}
 	if s.Schedules != nil {
 		st.WeeklySchedules = s.Schedules.Weekly
+		st.StringIntervals = s.Schedules.StringIntervals
 	}
 	if s.Queues != nil {
 		st.QueueSizes = map[string]int{}
@@ -188,9 +191,6 @@ func checkRun(ctx context.Context, opts *CheckOptions) error {
 		findings = []upg.Finding{}
 	}
 	gaps := snap.Gaps
-	if v, err := redash.ParseVersion(snap.Version); err == nil && v.ScheduleIsObject() && snap.Schedules != nil {
-		gaps = append(gaps, live.Gap{Part: "string_intervals", Reason: "string intervals: not counted (the Redash client does not expose whether a schedule's interval was stored as a string)"})
-	}
 	res := &CheckResult{URL: cfg.URL, Version: state.Version, ComparedAs: from, Target: target,
 		State: state, Findings: findings, Missing: gaps, Diff: diff}
 	switch format {
@@ -219,6 +219,25 @@ func checkRun(ctx context.Context, opts *CheckOptions) error {
 	return &cmdutil.ExitError{Code: cmdutil.ExitPartial, Err: fmt.Errorf("incomplete check: could not read %s", strings.Join(failed, ", "))}
 }
 
+// maxListedQueries is how many query ids a table row names before "and N more".
+const maxListedQueries = 20
+
+// queryList names the queries by id: "2 queries: 12, 40", at most limit ids.
+func queryList(ids []int, limit int) string {
+	parts := make([]string, 0, min(len(ids), limit)+1)
+	for _, id := range ids[:min(len(ids), limit)] {
+		parts = append(parts, strconv.Itoa(id))
+	}
+	if len(ids) > limit {
+		parts = append(parts, fmt.Sprintf("and %d more", len(ids)-limit))
+	}
+	noun := "queries"
+	if len(ids) == 1 {
+		noun = "query"
+	}
+	return fmt.Sprintf("%d %s: %s", len(ids), noun, strings.Join(parts, ", "))
+}
+
 func countsText(m map[string]int) string {
 	var parts []string
 	for _, k := range slices.Sorted(maps.Keys(m)) {
@@ -242,6 +261,9 @@ func writeCheck(ios *iostreams.IOStreams, res *CheckResult, snap *live.Snapshot)
 	}
 	if snap.Schedules != nil {
 		rows = append(rows, []string{"schedules", fmt.Sprintf("%d active, %d weekly, of %d queries listed", snap.Schedules.Scheduled, snap.Schedules.Weekly, snap.Schedules.Queries)})
+		if ids := snap.Schedules.StringIntervalQueries; len(ids) > 0 {
+			rows = append(rows, []string{"string intervals", queryList(ids, maxListedQueries)})
+		}
 	}
 	if res.State.DataSourceTypes != nil {
 		rows = append(rows, []string{"data source types", orDash(countsText(res.State.DataSourceTypes))})

@@ -2,6 +2,7 @@ package upgrade_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -125,6 +126,20 @@ func weekly(srv *fakeredash.Server, key string) int {
 	return n
 }
 
+// stringIntervals is the ground truth of the fake: listed queries whose v7+ schedule stores its
+// interval as a string, by id.
+func stringIntervals(srv *fakeredash.Server, key string) []int {
+	visible := srv.VisibleQueryIDs(key)
+	var ids []int
+	for _, q := range srv.Snapshot().Queries {
+		if slices.Contains(visible, q.ID) && q.HasTrait(fakeredash.TraitScheduleStringInt) {
+			ids = append(ids, q.ID)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
 // dataSourceTypes is what each key sees of the fake's data sources: all but the deleted one for
 // the admin, and not the Finance one for the user.
 func dataSourceTypes(admin bool) map[string]int {
@@ -159,6 +174,8 @@ func TestCheckDialects(t *testing.T) {
 				assert.Equal(t, weekly(srv, key), r.State.WeeklySchedules)
 				assert.Equal(t, dataSourceTypes(admin), r.State.DataSourceTypes)
 				assert.Equal(t, r.State.WeeklySchedules > 0, slices.Contains(r.codes(), "weekly-schedules"), r.codes())
+				assert.Len(t, stringIntervals(srv, key), r.State.StringIntervals)
+				assert.Equal(t, r.State.StringIntervals > 0, slices.Contains(r.codes(), "string-intervals"), r.codes())
 				if admin {
 					require.NotNil(t, r.State.QueueSizes)
 					assert.Contains(t, r.State.QueueSizes, "queries")
@@ -198,8 +215,20 @@ func TestCheckDefaultTargetAndTable(t *testing.T) {
 	res := clitest.Run(t, env, "upgrade", "check", "--target", "10.1.0")
 	require.Equal(t, 0, res.Code, res.Stderr)
 	golden.Assert(t, strings.ReplaceAll(res.Stdout, url, "http://redash.test"))
-	assert.Equal(t, "note: not checked: string intervals: not counted (the Redash client does not expose whether a schedule's interval was stored as a string)\n"+
-		"1 warning, no errors for v10.1.0\n", res.Stderr)
+	assert.Equal(t, "2 warnings, no errors for v10.1.0\n", res.Stderr)
+
+	// The table names the queries whose interval is a string: every one, in order.
+	ids := stringIntervals(srv, srv.AdminKey())
+	require.NotEmpty(t, ids, "the v8 sandbox has migrated schedules")
+	require.LessOrEqual(t, len(ids), 20)
+	var names []string
+	for _, id := range ids {
+		names = append(names, strconv.Itoa(id))
+	}
+	assert.Contains(t, res.Stdout, fmt.Sprintf("\nstring intervals:  %d queries: %s\n", len(ids), strings.Join(names, ", ")))
+	assert.Equal(t, len(ids), r.State.StringIntervals)
+	assert.Contains(t, r.codes(), "string-intervals")
+	assert.False(t, r.missing("string_intervals"), "counted, not a gap")
 }
 
 // withRQStatus serves a fake Redash whose /api/admin/queries/rq_status answers body, as a
@@ -329,4 +358,21 @@ func TestCheckFaults(t *testing.T) {
 		r := checkJSON(t, clitest.EnvFor(url, srv.AdminKey()), 0, "--target", "10.1.0")
 		assert.Equal(t, weekly(srv, srv.AdminKey()), r.State.WeeklySchedules)
 	})
+}
+
+// TestCheckListsStringIntervals: past 20 ids the table row says how many more there are; the
+// JSON state counts them all.
+func TestCheckListsStringIntervals(t *testing.T) {
+	srv, url := clitest.Fake(t, fakeredash.Options{Version: "8.0.0", Queries: 600, Seed: 4})
+	ids := stringIntervals(srv, srv.AdminKey())
+	require.Greater(t, len(ids), 20, "enough migrated schedules to cut the list")
+	env := clitest.EnvFor(url, srv.AdminKey())
+	res := clitest.Run(t, env, "upgrade", "check", "--target", "10.1.0")
+	require.Equal(t, 0, res.Code, res.Stderr)
+	var names []string
+	for _, id := range ids[:20] {
+		names = append(names, strconv.Itoa(id))
+	}
+	assert.Contains(t, res.Stdout, fmt.Sprintf("\nstring intervals:  %d queries: %s, and %d more\n", len(ids), strings.Join(names, ", "), len(ids)-20))
+	assert.Equal(t, len(ids), checkJSON(t, env, 0, "--target", "10.1.0").State.StringIntervals)
 }
