@@ -378,18 +378,3 @@ func TestWithRateLimitBuildsALimiter(t *testing.T) {
 	require.NoError(t, err)
 	assert.Nil(t, c.limiter, "0 means unlimited")
 }
-
-// sendTimes is a base transport that notes when each request leaves the
-// client (after its limiter and in-flight slots).
-type sendTimes struct {
-	mu sync.Mutex
-	at []time.Time
-}
-
-func (s *sendTimes) RoundTrip(r *http.Request) (*http.Response, error) {
-	s.mu.Lock()
-	s.at = append(s.at, time.Now())
-	s.mu.Unlock()
-	return http.DefaultTransport.RoundTrip(r)
-}
-
