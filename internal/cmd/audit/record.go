@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redashctl/redashctl/internal/cmdutil"
 	"github.com/redashctl/redashctl/pkg/audit"
 	"github.com/redashctl/redashctl/pkg/plan"
 )
@@ -14,35 +15,35 @@ import (
 // are a contract (docs/output.md): they may be added to, never renamed or
 // removed.
 type Record struct {
-	ID                int               `json:"id"`
-	Name              string            `json:"name"`
-	Codes             []string          `json:"codes"`
-	WeakCodes         []string          `json:"weak_codes"`
-	Findings          []FindingRecord   `json:"findings"`
-	PlanAction        *string           `json:"plan_action"`
-	Keep              bool              `json:"keep"`
-	Hidden            bool              `json:"hidden"`
-	OwnerEmail        string            `json:"owner_email"`
-	OwnerName         string            `json:"owner_name"`
-	OwnerDisabled     bool              `json:"owner_disabled"`
-	DataSourceID      *int              `json:"data_source_id"`
-	DataSourceName    *string           `json:"data_source_name"`
-	Tags              []string          `json:"tags"`
-	IsDraft           bool              `json:"is_draft"`
-	Schedule          *ScheduleRecord   `json:"schedule"`
-	RunsPerDay        *float64          `json:"runs_per_day"`
-	CreatedAt         time.Time         `json:"created_at"`
-	UpdatedAt         time.Time         `json:"updated_at"`
-	LastRunAt         *time.Time        `json:"last_run_at"`
-	RuntimeSeconds    *float64          `json:"runtime_seconds"`
-	Dashboards        []int             `json:"dashboards"`
-	Alerts            []int             `json:"alerts"`
-	ViewsInWindow     *int              `json:"views_in_window"`
-	RunsInWindow      *int              `json:"runs_in_window"`
-	DownloadsInWindow *int              `json:"downloads_in_window"`
-	LastUsedAt        *time.Time        `json:"last_used_at"`
-	DuplicateOf       *int              `json:"duplicate_of"`
-	BrokenReferences  []BrokenRefRecord `json:"broken_references"`
+	ID                int                     `json:"id"`
+	Name              string                  `json:"name"`
+	Codes             []string                `json:"codes"`
+	WeakCodes         []string                `json:"weak_codes"`
+	Findings          []FindingRecord         `json:"findings"`
+	PlanAction        *string                 `json:"plan_action"`
+	Keep              bool                    `json:"keep"`
+	Hidden            bool                    `json:"hidden"`
+	OwnerEmail        string                  `json:"owner_email"`
+	OwnerName         string                  `json:"owner_name"`
+	OwnerDisabled     bool                    `json:"owner_disabled"`
+	DataSourceID      *int                    `json:"data_source_id"`
+	DataSourceName    *string                 `json:"data_source_name"`
+	Tags              []string                `json:"tags"`
+	IsDraft           bool                    `json:"is_draft"`
+	Schedule          *cmdutil.ScheduleRecord `json:"schedule"`
+	RunsPerDay        *float64                `json:"runs_per_day"`
+	CreatedAt         time.Time               `json:"created_at"`
+	UpdatedAt         time.Time               `json:"updated_at"`
+	LastRunAt         *time.Time              `json:"last_run_at"`
+	RuntimeSeconds    *float64                `json:"runtime_seconds"`
+	Dashboards        []int                   `json:"dashboards"`
+	Alerts            []int                   `json:"alerts"`
+	ViewsInWindow     *int                    `json:"views_in_window"`
+	RunsInWindow      *int                    `json:"runs_in_window"`
+	DownloadsInWindow *int                    `json:"downloads_in_window"`
+	LastUsedAt        *time.Time              `json:"last_used_at"`
+	DuplicateOf       *int                    `json:"duplicate_of"`
+	BrokenReferences  []BrokenRefRecord       `json:"broken_references"`
 }
 
 // FindingRecord is one finding with the sentence that explains it.
@@ -57,16 +58,6 @@ type BrokenRefRecord struct {
 	QueryID int    `json:"query_id"`
 	Via     string `json:"via"`
 	State   string `json:"state"`
-}
-
-// ScheduleRecord is a schedule in one shape for every Redash version, as in
-// `query list`.
-type ScheduleRecord struct {
-	IntervalSeconds int64   `json:"interval_seconds"`
-	Time            *string `json:"time"`
-	DayOfWeek       *string `json:"day_of_week"`
-	Until           *string `json:"until"`
-	Active          bool    `json:"active"`
 }
 
 // newRecord converts a result; action is the query's plan action, "" when
@@ -110,10 +101,7 @@ func newRecord(r *audit.Result, now time.Time, action plan.Action) Record {
 		t := q.RetrievedAt.UTC()
 		rec.LastRunAt = &t
 	}
-	if q.Schedule.IsSet() {
-		n := q.Schedule.Normalized(now)
-		rec.Schedule = &ScheduleRecord{IntervalSeconds: n.IntervalSeconds, Time: optional(n.Time), DayOfWeek: optional(n.DayOfWeek), Until: optional(n.Until), Active: n.Active}
-	}
+	rec.Schedule = cmdutil.NewScheduleRecord(q.Schedule, now)
 	if ev.RunsPerDay > 0 {
 		v := math.Round(ev.RunsPerDay*100) / 100
 		rec.RunsPerDay = &v
@@ -134,13 +122,6 @@ func newRecord(r *audit.Result, now time.Time, action plan.Action) Record {
 		rec.BrokenReferences = append(rec.BrokenReferences, BrokenRefRecord{QueryID: b.QueryID, Via: b.Via, State: b.State})
 	}
 	return rec
-}
-
-func optional(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
 }
 
 // csvHeader is the CSV contract: the JSON fields flattened; lists joined by

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/redashctl/redashctl/internal/cmdutil"
 	"github.com/redashctl/redashctl/internal/iostreams"
 	"github.com/redashctl/redashctl/internal/output"
 	"github.com/redashctl/redashctl/pkg/audit"
@@ -101,7 +102,7 @@ func writeTable(ios *iostreams.IOStreams, opts *AuditOptions, inv *audit.Invento
 	}
 	rows = nil
 	for _, r := range costly[:min(len(costly), maxCostly)] {
-		rows = append(rows, []string{strconv.Itoa(r.ID), r.Name, r.OwnerEmail, describeSchedule(r.Schedule),
+		rows = append(rows, []string{strconv.Itoa(r.ID), r.Name, r.OwnerEmail, cmdutil.DescribeSchedule(r.Schedule),
 			fmtFloat(deref64(r.RunsPerDay)), runtimeText(r.RuntimeSeconds), humanSeconds(cost(r))})
 	}
 	return output.WriteTable(w, []string{"ID", "NAME", "OWNER", "SCHEDULE", "RUNS/DAY", "RUNTIME", "TIME/DAY"}, rows, to)
@@ -216,51 +217,6 @@ func writeGroups(w io.Writer, by string, inv *audit.Inventory, rep *audit.Report
 	}
 	header := map[string]string{byOwner: "OWNER", byTag: "TAG", byDataSource: "DATA SOURCE"}[by]
 	return output.WriteTable(w, []string{header, "QUERIES", "WITH FINDINGS", "TO ARCHIVE", "FINDINGS"}, rows, to)
-}
-
-// describeSchedule renders a schedule for people, as `query list` does.
-func describeSchedule(s *ScheduleRecord) string {
-	if s == nil {
-		return "-"
-	}
-	var d string
-	switch {
-	case s.DayOfWeek != nil:
-		d = "weekly " + (*s.DayOfWeek)[:min(3, len(*s.DayOfWeek))]
-		if s.Time != nil {
-			d += " " + *s.Time
-		}
-	case s.Time != nil && s.IntervalSeconds > 86400:
-		d = fmt.Sprintf("every %s %s", interval(s.IntervalSeconds), *s.Time)
-	case s.Time != nil:
-		d = "daily " + *s.Time
-	default:
-		d = "every " + interval(s.IntervalSeconds)
-	}
-	if s.Until != nil {
-		d += " until " + *s.Until
-	}
-	if !s.Active {
-		d += " (off)"
-	}
-	return d
-}
-
-// interval renders a schedule's period: "30m", "6h", "1d", "1w".
-func interval(sec int64) string {
-	switch {
-	case sec <= 0:
-		return "?"
-	case sec%604800 == 0:
-		return fmt.Sprintf("%dw", sec/604800)
-	case sec%86400 == 0:
-		return fmt.Sprintf("%dd", sec/86400)
-	case sec%3600 == 0:
-		return fmt.Sprintf("%dh", sec/3600)
-	case sec%60 == 0:
-		return fmt.Sprintf("%dm", sec/60)
-	}
-	return fmt.Sprintf("%ds", sec)
 }
 
 // humanSeconds renders a duration: "1h05m", "4m10s", "12s".

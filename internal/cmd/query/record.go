@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redashctl/redashctl/internal/cmdutil"
 	"github.com/redashctl/redashctl/internal/iostreams"
 	"github.com/redashctl/redashctl/internal/output"
 	"github.com/redashctl/redashctl/pkg/redash"
@@ -14,29 +15,19 @@ import (
 // Record is one query in `query list -o json|csv|yaml`. Its fields are a
 // contract (docs/output.md): they may be added to, never renamed or removed.
 type Record struct {
-	ID             int             `json:"id"`
-	Name           string          `json:"name"`
-	OwnerEmail     string          `json:"owner_email"`
-	OwnerName      string          `json:"owner_name"`
-	DataSourceID   *int            `json:"data_source_id"`
-	Tags           []string        `json:"tags"`
-	IsDraft        bool            `json:"is_draft"`
-	IsArchived     bool            `json:"is_archived"`
-	Schedule       *ScheduleRecord `json:"schedule"`
-	CreatedAt      time.Time       `json:"created_at"`
-	UpdatedAt      time.Time       `json:"updated_at"`
-	LastRunAt      *time.Time      `json:"last_run_at"`
-	RuntimeSeconds *float64        `json:"runtime_seconds"`
-}
-
-// ScheduleRecord is a schedule in one shape for every Redash version: v4-v6
-// strings ("3600", "06:00") and v7+ objects alike.
-type ScheduleRecord struct {
-	IntervalSeconds int64   `json:"interval_seconds"`
-	Time            *string `json:"time"`
-	DayOfWeek       *string `json:"day_of_week"`
-	Until           *string `json:"until"`
-	Active          bool    `json:"active"`
+	ID             int                     `json:"id"`
+	Name           string                  `json:"name"`
+	OwnerEmail     string                  `json:"owner_email"`
+	OwnerName      string                  `json:"owner_name"`
+	DataSourceID   *int                    `json:"data_source_id"`
+	Tags           []string                `json:"tags"`
+	IsDraft        bool                    `json:"is_draft"`
+	IsArchived     bool                    `json:"is_archived"`
+	Schedule       *cmdutil.ScheduleRecord `json:"schedule"`
+	CreatedAt      time.Time               `json:"created_at"`
+	UpdatedAt      time.Time               `json:"updated_at"`
+	LastRunAt      *time.Time              `json:"last_run_at"`
+	RuntimeSeconds *float64                `json:"runtime_seconds"`
 }
 
 // NewRecord converts a query.
@@ -61,24 +52,8 @@ func NewRecord(q *redash.Query, now time.Time) Record {
 		t := q.RetrievedAt.UTC()
 		r.LastRunAt = &t
 	}
-	if q.Schedule.IsSet() {
-		n := q.Schedule.Normalized(now)
-		r.Schedule = &ScheduleRecord{
-			IntervalSeconds: n.IntervalSeconds,
-			Time:            optional(n.Time),
-			DayOfWeek:       optional(n.DayOfWeek),
-			Until:           optional(n.Until),
-			Active:          n.Active,
-		}
-	}
+	r.Schedule = cmdutil.NewScheduleRecord(q.Schedule, now)
 	return r
-}
-
-func optional(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
 }
 
 // csvHeader is the CSV contract: the JSON fields, with the schedule flattened.
@@ -116,7 +91,7 @@ func writeRecords(ios *iostreams.IOStreams, format output.Format, records []Reco
 	}
 	rows := make([][]string, len(records))
 	for i, r := range records {
-		rows[i] = []string{strconv.Itoa(r.ID), r.Name, r.OwnerEmail, intString(r.DataSourceID), describeSchedule(r.Schedule), age(r.LastRunAt, now), strings.Join(r.Tags, ",")}
+		rows[i] = []string{strconv.Itoa(r.ID), r.Name, r.OwnerEmail, intString(r.DataSourceID), cmdutil.DescribeSchedule(r.Schedule), age(r.LastRunAt, now), strings.Join(r.Tags, ",")}
 	}
 	opts := output.TableOptions{}
 	if ios.IsStdoutTTY() {
@@ -124,51 +99,6 @@ func writeRecords(ios *iostreams.IOStreams, format output.Format, records []Reco
 		fmt.Fprintf(ios.Out, "Showing %d queries\n\n", len(records))
 	}
 	return output.WriteTable(ios.Out, []string{"ID", "NAME", "OWNER", "DS", "SCHEDULE", "LAST RUN", "TAGS"}, rows, opts)
-}
-
-// describeSchedule renders a schedule for people: "every 1h", "daily 06:00",
-// "Monday 06:00", with "(off)" when it is not active.
-func describeSchedule(s *ScheduleRecord) string {
-	if s == nil {
-		return "-"
-	}
-	var d string
-	switch {
-	case s.DayOfWeek != nil:
-		d = "weekly " + (*s.DayOfWeek)[:min(3, len(*s.DayOfWeek))]
-		if s.Time != nil {
-			d += " " + *s.Time
-		}
-	case s.Time != nil && s.IntervalSeconds > 86400:
-		d = fmt.Sprintf("every %s %s", humanSeconds(s.IntervalSeconds), *s.Time)
-	case s.Time != nil:
-		d = "daily " + *s.Time
-	default:
-		d = "every " + humanSeconds(s.IntervalSeconds)
-	}
-	if s.Until != nil {
-		d += " until " + *s.Until
-	}
-	if !s.Active {
-		d += " (off)"
-	}
-	return d
-}
-
-func humanSeconds(sec int64) string {
-	switch {
-	case sec <= 0:
-		return "?"
-	case sec%604800 == 0:
-		return fmt.Sprintf("%dw", sec/604800)
-	case sec%86400 == 0:
-		return fmt.Sprintf("%dd", sec/86400)
-	case sec%3600 == 0:
-		return fmt.Sprintf("%dh", sec/3600)
-	case sec%60 == 0:
-		return fmt.Sprintf("%dm", sec/60)
-	}
-	return fmt.Sprintf("%ds", sec)
 }
 
 // age renders how long ago t was: "3d ago", "never".
