@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -80,6 +81,9 @@ The json and yaml output is a documented contract: see docs/output.md.`,
 			}
 			if strings.TrimSpace(opts.BackupDir) == "" {
 				return cmdutil.FlagErrorf("--backup is required: the folder 'redashctl archive' wrote its backups to")
+			}
+			if st, err := os.Stat(opts.BackupDir); err != nil || !st.IsDir() {
+				return cmdutil.FlagErrorf("--backup %s: no such folder; give the folder 'redashctl archive' wrote its backups to", opts.BackupDir)
 			}
 			if len(rawIDs) > 0 {
 				ids, err := selection.ParseIDs(rawIDs, "--ids")

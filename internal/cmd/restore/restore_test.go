@@ -24,6 +24,8 @@ import (
 const adminID = 1
 
 func TestNewCmdRestore(t *testing.T) {
+	t.Chdir(t.TempDir())
+	require.NoError(t, os.Mkdir("d", 0o700))
 	tests := []struct {
 		name    string
 		args    string
@@ -43,6 +45,7 @@ func TestNewCmdRestore(t *testing.T) {
 		{name: "no backup", args: "--yes", wantErr: "--backup is required: the folder 'redashctl archive' wrote its backups to"},
 		{name: "bad id", args: "--backup d --ids 0 --yes", wantErr: `invalid --ids value "0": use query ids like 1,2,3`},
 		{name: "csv", args: "--backup d -o csv --yes", wantErr: `unknown output format "csv": use one of table, json, yaml`},
+		{name: "missing folder", args: "--backup nowhere --yes", wantErr: "--backup nowhere: no such folder; give the folder 'redashctl archive' wrote its backups to"},
 		{name: "no yes", args: "--backup d", wantErr: "--yes is required to restore queries when not running in a terminal (or use --dry-run to see what would change)"},
 	}
 	for _, tt := range tests {
