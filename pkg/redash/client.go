@@ -66,6 +66,8 @@ type Client struct {
 	Users *UsersService
 	// DataSources lists data sources.
 	DataSources *DataSourcesService
+	// Groups lists user groups.
+	Groups *GroupsService
 	// Alerts lists, creates and subscribes to alerts.
 	Alerts *AlertsService
 	// Events reads the events log (admin keys only).
@@ -269,6 +271,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	c.Widgets = (*WidgetsService)(s)
 	c.Users = (*UsersService)(s)
 	c.DataSources = (*DataSourcesService)(s)
+	c.Groups = (*GroupsService)(s)
 	c.Alerts = (*AlertsService)(s)
 	c.Events = (*EventsService)(s)
 	c.Jobs = (*JobsService)(s)
