@@ -1,5 +1,6 @@
 // Package livestatus reads what a running Redash tells about itself (version,
-// queues and workers, object counts, data sources, schedules) for
+// queues and workers, object counts, data sources, schedules, and on request
+// groups and organization settings) for
 // `redashctl status`, `status diff` and `upgrade check`.
 //
 // Each part is read on its own: a part the API key may not read, or that
@@ -32,6 +33,8 @@ const (
 	PartTasks           = "tasks"
 	PartOutdatedQueries = "outdated_queries"
 	PartSchedules       = "schedules"
+	PartGroups          = "groups"
+	PartOrgSettings     = "org_settings"
 )
 
 // Job systems, as in Snapshot.JobSystem.
@@ -47,6 +50,9 @@ type Options struct {
 	Schedules bool
 	// Now is the clock schedules are judged against.
 	Now time.Time
+	// Org reads the groups (GET /api/groups) and, with an admin key, the
+	// organization settings (GET /api/settings/organization).
+	Org bool
 }
 
 // Snapshot is what one Redash instance told about itself. Pointer and slice
@@ -73,6 +79,10 @@ type Snapshot struct {
 	DataSources     []DataSource   `json:"data_sources"`
 	OutdatedQueries *int           `json:"outdated_queries"`
 	Schedules       *Schedules     `json:"schedules,omitempty"`
+	// Groups and OrgSettings are read only when Options.Org asks for them.
+	Groups []Group `json:"groups,omitempty"`
+	// OrgSettings are the organization settings by key, values as Redash sent them.
+	OrgSettings map[string]any `json:"org_settings,omitempty"`
 	// Gaps lists what could not be read, one entry per part.
 	Gaps []Gap `json:"missing"`
 }
@@ -137,6 +147,16 @@ type DataSource struct {
 	Type     string `json:"type"`
 	Paused   bool   `json:"paused"`
 	ViewOnly bool   `json:"view_only"`
+}
+
+// Group is a user group as GET /api/groups lists it.
+type Group struct {
+	ID   int    `json:"id"`
+	Name string `json:"name"`
+	// Type is builtin or regular.
+	Type string `json:"type"`
+	// Permissions are sorted.
+	Permissions []string `json:"permissions"`
 }
 
 // Schedules counts the schedules of the listed queries.
@@ -216,6 +236,12 @@ func Read(ctx context.Context, client *redash.Client, url string, o Options) (*S
 	if o.Schedules {
 		run(func(ctx context.Context) { r.schedules(ctx, o.Now) })
 	}
+	if o.Org {
+		run(r.groups)
+		if s.User.Admin {
+			run(r.orgSettings)
+		}
+	}
 	if s.User.SuperAdmin {
 		run(r.status)
 		if s.JobSystem == JobSystemRQ {
@@ -228,7 +254,7 @@ func Read(ctx context.Context, client *redash.Client, url string, o Options) (*S
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	r.finish(version)
+	r.finish(version, o)
 	return s, nil
 }
 
@@ -299,6 +325,48 @@ func (r *reader) dataSources(ctx context.Context) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.s.DataSources = out
+}
+
+func (r *reader) groups(ctx context.Context) {
+	list, err := r.client.Groups.List(ctx)
+	if err != nil {
+		r.fail(PartGroups, "groups", err)
+		return
+	}
+	out := make([]Group, 0, len(list))
+	for _, g := range list {
+		perms := slices.Clone(g.Permissions)
+		slices.Sort(perms)
+		out = append(out, Group{ID: g.ID, Name: g.Name, Type: g.Type, Permissions: perms})
+	}
+	slices.SortFunc(out, func(a, b Group) int {
+		if c := strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)); c != 0 {
+			return c
+		}
+		return a.ID - b.ID
+	})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.s.Groups = out
+}
+
+// orgSettings reads the organization settings. A key the server turns away
+// lacks a permission (an admin's) rather than failing.
+func (r *reader) orgSettings(ctx context.Context) {
+	m, err := r.client.OrganizationSettings(ctx)
+	if err != nil {
+		if errors.Is(err, redash.ErrUnauthorized) || errors.Is(err, redash.ErrForbidden) {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			r.gaps[PartOrgSettings] = Gap{Part: PartOrgSettings, Reason: "organization settings: the server refused the key (" + oneLine(err) + ")"}
+			return
+		}
+		r.fail(PartOrgSettings, "organization settings", err)
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.s.OrgSettings = m
 }
 
 func (r *reader) schedules(ctx context.Context, now time.Time) {
@@ -501,7 +569,7 @@ func (r *reader) tasks(ctx context.Context) {
 }
 
 // finish settles the parts that depend on several requests and records what is missing.
-func (r *reader) finish(version redash.Version) {
+func (r *reader) finish(version redash.Version, o Options) {
 	s := r.s
 	if s.Queues == nil && r.statusQueues != nil {
 		s.Queues = r.statusQueues
@@ -529,7 +597,13 @@ func (r *reader) finish(version redash.Version) {
 	if !s.User.Admin && s.DataSources != nil {
 		r.gaps[PartDataSources] = Gap{Part: PartDataSources, Reason: "data sources: only those of the key's groups are listed (an admin key lists all)"}
 	}
-	for _, p := range []string{PartCounts, PartDataSources, PartServer, PartQueues, PartWorkers, PartTasks, PartOutdatedQueries, PartSchedules} {
+	if o.Org && !s.User.Admin {
+		if s.Groups != nil {
+			r.gaps[PartGroups] = Gap{Part: PartGroups, Reason: "groups: only the key's own groups are listed (an admin key lists all)"}
+		}
+		r.gaps[PartOrgSettings] = Gap{Part: PartOrgSettings, Reason: "organization settings: needs an admin key (GET /api/settings/organization)"}
+	}
+	for _, p := range []string{PartCounts, PartDataSources, PartServer, PartQueues, PartWorkers, PartTasks, PartOutdatedQueries, PartSchedules, PartGroups, PartOrgSettings} {
 		if g, ok := r.gaps[p]; ok {
 			s.Gaps = append(s.Gaps, g)
 		}
