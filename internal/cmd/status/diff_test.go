@@ -14,6 +14,7 @@ import (
 	"github.com/redashctl/redashctl/internal/cmd/factory"
 	"github.com/redashctl/redashctl/internal/cmd/status"
 	"github.com/redashctl/redashctl/internal/fakeredash"
+	"github.com/redashctl/redashctl/internal/golden"
 	"github.com/redashctl/redashctl/internal/iostreams"
 )
 
@@ -159,8 +160,28 @@ func TestStatusDiffV8ToV10(t *testing.T) {
 		}
 	}
 	assert.Equal(t, diffs, d.Differences)
-	assert.Len(t, d.NotCompared, 2)
-	assert.Contains(t, res.Stderr, "note: not compared: groups: the Redash client has no method for GET /api/groups yet\n")
+	assert.Empty(t, d.NotCompared)
+	assert.NotContains(t, res.Stderr, "not compared")
+
+	// Groups: the same three on both sides, by name, with the same permissions.
+	a, b, st = d.row(t, "group admin")
+	assert.Equal(t, [3]string{"builtin, 2 permissions", "builtin, 2 permissions", "same"}, [3]string{a, b, st})
+	a, b, st = d.row(t, "group Finance")
+	assert.Equal(t, [3]string{"regular, 12 permissions", "regular, 12 permissions", "same"}, [3]string{a, b, st})
+	assert.Equal(t, []string{"admin", "default", "Finance"}, sectionItems(d, "groups", "group "))
+	// Settings: v10 added keys that v8 lacks, and both have the v8 ones with the same defaults.
+	a, b, st = d.row(t, "setting disable_public_urls")
+	assert.Equal(t, [3]string{"(absent)", "false", "different"}, [3]string{a, b, st})
+	a, b, st = d.row(t, "setting auth_saml_sso_url")
+	assert.Equal(t, [3]string{"(absent)", `""`, "different"}, [3]string{a, b, st})
+	a, b, st = d.row(t, "setting date_format")
+	assert.Equal(t, [3]string{`"DD/MM/YY"`, `"DD/MM/YY"`, "same"}, [3]string{a, b, st})
+	a, b, st = d.row(t, "setting auth_jwt_auth_algorithms")
+	assert.Equal(t, [3]string{`["HS256","RS256","ES256"]`, `["HS256","RS256","ES256"]`, "same"}, [3]string{a, b, st})
+	settings := sectionItems(d, "settings", "setting ")
+	assert.Len(t, settings, len(d.Instances[1].OrgSettings), "one row per key of the union (v10 has every v8 key)")
+	assert.True(t, slices.IsSorted(settings))
+	assert.Len(t, d.Instances[0].OrgSettings, len(settings)-5, "v8 lacks 5 of the v10 keys")
 	assert.Contains(t, res.Stderr, fmt.Sprintf("%d differences\n", diffs))
 
 	res = clitest.Run(t, env, "status", "diff", "prod", "staging")
@@ -174,6 +195,28 @@ func TestStatusDiffV8ToV10(t *testing.T) {
 			assert.NotContains(t, req.Header.Get("Authorization"), "must-not-be-used")
 		}
 	}
+}
+
+// sectionItems lists the items of a section without their prefix, in row order.
+func sectionItems(d diffResult, section, prefix string) []string {
+	var out []string
+	for _, r := range d.Rows {
+		if r.Section == section && strings.HasPrefix(r.Item, prefix) && !strings.Contains(r.Item, ": ") {
+			out = append(out, strings.TrimPrefix(r.Item, prefix))
+		}
+	}
+	return out
+}
+
+// TestStatusDiffTableGolden: the table of 8.0.0 against 10.1.0, groups and settings included.
+func TestStatusDiffTableGolden(t *testing.T) {
+	prod, prodURL := clitest.Fake(t, fakeredash.Options{Version: "8.0.0", Queries: 120, Seed: 8})
+	stg, stgURL := clitest.Fake(t, fakeredash.Options{Version: "10.1.0", Queries: 120, Seed: 8})
+	env := profilesEnv(t, map[string][2]string{"prod": {prodURL, prod.AdminKey()}, "staging": {stgURL, stg.AdminKey()}})
+	res := clitest.Run(t, env, "status", "diff", "prod", "staging")
+	require.Equal(t, 0, res.Code, res.Stderr)
+	out := strings.ReplaceAll(res.Stdout, prodURL, "http://prod.test")
+	golden.Assert(t, strings.ReplaceAll(out, stgURL, "http://staging.test"))
 }
 
 // TestStatusDiffSameInstance: two profiles on one instance show no difference.
@@ -205,6 +248,20 @@ func TestStatusDiffOrdinaryKey(t *testing.T) {
 	a, b, st = d.row(t, "data source Finance Warehouse")
 	assert.Equal(t, [3]string{"snowflake", "(absent)", "different"}, [3]string{a, b, st})
 	assert.Contains(t, res.Stderr, "note: analyst: queues and workers: needs a super-admin key (GET /api/admin/queries/rq_status)\n")
+	// Not an admin: its own groups only, and no settings (a note, not a failure).
+	a, b, st = d.row(t, "group default")
+	assert.Equal(t, [3]string{"builtin, 12 permissions", "builtin, 12 permissions", "same"}, [3]string{a, b, st})
+	a, b, st = d.row(t, "group admin")
+	assert.Equal(t, [3]string{"builtin, 2 permissions", "(absent)", "different"}, [3]string{a, b, st})
+	a, b, st = d.row(t, "setting date_format")
+	assert.Equal(t, [3]string{`"DD/MM/YY"`, "(unknown)", "unknown"}, [3]string{a, b, st})
+	assert.Contains(t, res.Stderr, "note: analyst: organization settings: needs an admin key (GET /api/settings/organization)\n")
+	assert.Contains(t, res.Stderr, "note: analyst: groups: only the key's own groups are listed (an admin key lists all)\n")
+	for _, req := range prod.Requests() {
+		if req.Path == "/api/settings/organization" {
+			assert.Equal(t, "Key "+prod.AdminKey(), req.Header.Get("Authorization"), "the analyst's key never asks for the settings")
+		}
+	}
 	assert.NotContains(t, res.Stderr, "note: prod:")
 }
 

@@ -99,7 +99,15 @@ type snapshot struct {
 		Paused bool   `json:"paused" yaml:"paused"`
 	} `json:"data_sources" yaml:"data_sources"`
 	OutdatedQueries *int `json:"outdated_queries" yaml:"outdated_queries"`
-	Missing         []struct {
+	// Groups and OrgSettings are filled by status diff only.
+	Groups []struct {
+		ID          int      `json:"id" yaml:"id"`
+		Name        string   `json:"name" yaml:"name"`
+		Type        string   `json:"type" yaml:"type"`
+		Permissions []string `json:"permissions" yaml:"permissions"`
+	} `json:"groups" yaml:"groups"`
+	OrgSettings map[string]any `json:"org_settings" yaml:"org_settings"`
+	Missing     []struct {
 		Part   string `json:"part" yaml:"part"`
 		Reason string `json:"reason" yaml:"reason"`
 		Failed bool   `json:"failed" yaml:"failed"`
