@@ -10,6 +10,7 @@ package livestatus
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -366,7 +367,7 @@ func (r *reader) orgSettings(ctx context.Context) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.s.OrgSettings = m
+	r.s.OrgSettings = redactSettings(m)
 }
 
 func (r *reader) schedules(ctx context.Context, now time.Time) {
@@ -611,4 +612,31 @@ func (r *reader) finish(version redash.Version, o Options) {
 	if s.Gaps == nil {
 		s.Gaps = []Gap{}
 	}
+}
+
+// redactSettings hides the values of settings that can hold secrets (SAML
+// service-provider keys and the like), so that status diff never prints one;
+// whether two instances agree on them is still visible through a digest.
+func redactSettings(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		lk := strings.ToLower(k)
+		secret := false
+		for _, w := range []string{"secret", "password", "private", "key", "token", "cert", "sp_settings"} {
+			if strings.Contains(lk, w) {
+				secret = true
+			}
+		}
+		switch v.(type) {
+		case bool, float64, int, json.Number, nil:
+			secret = false // flags and numbers hold no secret
+		}
+		if secret && v != "" {
+			data, _ := json.Marshal(v)
+			sum := sha256.Sum256(data)
+			v = fmt.Sprintf("(redacted, sha256 %x)", sum[:6])
+		}
+		out[k] = v
+	}
+	return out
 }
