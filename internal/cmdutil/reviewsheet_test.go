@@ -27,10 +27,14 @@ func TestWriteReviewSheet(t *testing.T) {
 	ds := 3
 	p := plan.New(made, plan.Source{URL: "https://redash.example.com/", RedashVersion: "10.1.0"}, plan.Criteria{Command: "audit"})
 	p.Items = []plan.Item{
-		{QueryID: 5, Name: "=cmd|' /C calc'!A0", Action: plan.Archive, Proposed: plan.Archive, Reasons: []plan.Reason{{Code: "stale", Detail: "old"}},
-			Before: plan.Snapshot{Name: "x", DataSourceID: &ds, UpdatedAt: ran, LastRunAt: &ran}},
-		{QueryID: 9, Name: "never ran", Action: plan.Keep, Proposed: plan.Keep, Reasons: []plan.Reason{{Code: "never-run", Detail: "no result"}},
-			Before: plan.Snapshot{Name: "never ran", UpdatedAt: made}},
+		{
+			QueryID: 5, Name: "=cmd|' /C calc'!A0", Action: plan.Archive, Proposed: plan.Archive, Reasons: []plan.Reason{{Code: "stale", Detail: "old"}},
+			Before: plan.Snapshot{Name: "x", DataSourceID: &ds, UpdatedAt: ran, LastRunAt: &ran},
+		},
+		{
+			QueryID: 9, Name: "never ran", Action: plan.Keep, Proposed: plan.Keep, Reasons: []plan.Reason{{Code: "never-run", Detail: "no result"}},
+			Before: plan.Snapshot{Name: "never ran", UpdatedAt: made},
+		},
 	}
 	res, err := WriteReviewSheet(t.Context(), w, sheets.Target{SpreadsheetID: "book", Tab: "Review"}, p)
 	require.NoError(t, err)

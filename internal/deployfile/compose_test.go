@@ -85,8 +85,10 @@ func TestLoadComposeInterpolationAndOverrides(t *testing.T) {
 	fs, err := upgrade.Lint(d, "10.1.0")
 	require.NoError(t, err)
 	assert.Equal(t, []upgrade.Finding{
-		{Severity: "warning", Service: "adhoc_worker, scheduled_worker, scheduler, server, worker", Code: upgrade.CodeSettingNotRead,
-			File: "testdata/v10/env", Line: 9, Message: "REDASH_GUNICORN_TIMEOUT is not read by v10.1.0 (only by v25.1.0 – master)"},
+		{
+			Severity: "warning", Service: "adhoc_worker, scheduled_worker, scheduler, server, worker", Code: upgrade.CodeSettingNotRead,
+			File: "testdata/v10/env", Line: 9, Message: "REDASH_GUNICORN_TIMEOUT is not read by v10.1.0 (only by v25.1.0 – master)",
+		},
 	}, fs)
 }
 
@@ -163,18 +165,42 @@ func TestLoadComposeErrors(t *testing.T) {
 	}{
 		{"no file", nil, nil, "load compose files: no file given"},
 		{"missing file", []string{"testdata/nope.yml"}, nil, "read compose file: open testdata/nope.yml: no such file or directory"},
-		{"syntax", []string{"testdata/broken/syntax.yml"}, nil,
-			"load compose files: failed to parse testdata/broken/syntax.yml: yaml: while parsing a block mapping at line 1, column 3: line 3, column 4: did not find expected key"},
-		{"duplicate key", []string{"testdata/broken/duplicate.yml"}, nil,
-			`load compose files: failed to parse testdata/broken/duplicate.yml: yaml: construct errors: line 1: line 6: mapping key "QUEUES" already defined at line 5`},
-		{"schema", []string{"testdata/broken/invalid.yml"}, nil,
-			"load compose files: validating testdata/broken/invalid.yml: services.server.environment must be a mapping"},
-		{"malformed env_file", []string{"testdata/broken/badenv.yml"}, nil,
-			"service server: testdata/broken/bad.env:2: unterminated quoted value"},
-		{"malformed --env-file", []string{"testdata/v10/docker-compose.yml"}, []string{"testdata/env/badname.env"},
-			`testdata/env/badname.env:2: invalid variable name "1BAD"`},
-		{"second file broken", []string{"testdata/v10/docker-compose.yml", "testdata/broken/syntax.yml"}, nil,
-			"load compose files: failed to parse testdata/broken/syntax.yml: yaml: while parsing a block mapping at line 1, column 3: line 3, column 4: did not find expected key"},
+		{
+			"syntax",
+			[]string{"testdata/broken/syntax.yml"},
+			nil,
+			"load compose files: failed to parse testdata/broken/syntax.yml: yaml: while parsing a block mapping at line 1, column 3: line 3, column 4: did not find expected key",
+		},
+		{
+			"duplicate key",
+			[]string{"testdata/broken/duplicate.yml"},
+			nil,
+			`load compose files: failed to parse testdata/broken/duplicate.yml: yaml: construct errors: line 1: line 6: mapping key "QUEUES" already defined at line 5`,
+		},
+		{
+			"schema",
+			[]string{"testdata/broken/invalid.yml"},
+			nil,
+			"load compose files: validating testdata/broken/invalid.yml: services.server.environment must be a mapping",
+		},
+		{
+			"malformed env_file",
+			[]string{"testdata/broken/badenv.yml"},
+			nil,
+			"service server: testdata/broken/bad.env:2: unterminated quoted value",
+		},
+		{
+			"malformed --env-file",
+			[]string{"testdata/v10/docker-compose.yml"},
+			[]string{"testdata/env/badname.env"},
+			`testdata/env/badname.env:2: invalid variable name "1BAD"`,
+		},
+		{
+			"second file broken",
+			[]string{"testdata/v10/docker-compose.yml", "testdata/broken/syntax.yml"},
+			nil,
+			"load compose files: failed to parse testdata/broken/syntax.yml: yaml: while parsing a block mapping at line 1, column 3: line 3, column 4: did not find expected key",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

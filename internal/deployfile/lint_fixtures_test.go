@@ -37,10 +37,14 @@ func TestLintFixtures(t *testing.T) {
 			files:  []string{"testdata/v4/docker-compose.production.yml"},
 			target: "4.0.1",
 			want: []F{
-				{Severity: "warning", Code: "queue-unconsumed",
-					Message: "no worker consumes `schemas`: schemas are not refreshed and the queue grows in Redis (getredash/redash#3459)"},
-				{Severity: "warning", Service: "worker", Code: "missing-setting",
-					Message: "REDASH_COOKIE_SECRET is not set: it falls back to a public built-in default, so anyone can forge sessions, and v10.1.0 requires it"},
+				{
+					Severity: "warning", Code: "queue-unconsumed",
+					Message: "no worker consumes `schemas`: schemas are not refreshed and the queue grows in Redis (getredash/redash#3459)",
+				},
+				{
+					Severity: "warning", Service: "worker", Code: "missing-setting",
+					Message: "REDASH_COOKIE_SECRET is not set: it falls back to a public built-in default, so anyone can forge sessions, and v10.1.0 requires it",
+				},
 			},
 		},
 		{
@@ -55,11 +59,15 @@ func TestLintFixtures(t *testing.T) {
 				{Severity: "error", Code: "queue-unconsumed", Message: "no worker consumes `scheduled_queries`: scheduled refreshes are queued but never executed"},
 				{Severity: "error", Code: "queue-unconsumed", Message: symptomSchemas},
 				{Severity: "error", Service: "worker", Code: "missing-setting", Message: missingCookie},
-				{Severity: "warning", Service: "server", Code: "image-version", File: "testdata/v4/docker-compose.production.yml", Line: 5,
-					Message: "image redash/redash:4.0.1.b4038 is v4.0.1, not the target v10.1.0"},
+				{
+					Severity: "warning", Service: "server", Code: "image-version", File: "testdata/v4/docker-compose.production.yml", Line: 5,
+					Message: "image redash/redash:4.0.1.b4038 is v4.0.1, not the target v10.1.0",
+				},
 				{Severity: "warning", Service: "server, worker", Code: "missing-setting", Message: missingKey},
-				{Severity: "warning", Service: "worker", Code: "image-version", File: "testdata/v4/docker-compose.production.yml", Line: 21,
-					Message: "image redash/redash:4.0.1.b4038 is v4.0.1, not the target v10.1.0"},
+				{
+					Severity: "warning", Service: "worker", Code: "image-version", File: "testdata/v4/docker-compose.production.yml", Line: 21,
+					Message: "image redash/redash:4.0.1.b4038 is v4.0.1, not the target v10.1.0",
+				},
 				{Severity: "warning", Service: "worker", Code: "scheduler-queues", File: "testdata/v4/docker-compose.production.yml", Line: 29, Message: schedulerQueues},
 				{Severity: "warning", Service: "worker", Code: "scheduler-queues", File: "testdata/v4/docker-compose.production.yml", Line: 30, Message: schedulerCount},
 			},
@@ -78,16 +86,24 @@ func TestLintFixtures(t *testing.T) {
 				{Severity: "error", Code: "queue-unconsumed", Message: symptomDefault},
 				{Severity: "error", Code: "queue-unconsumed", Message: symptomEmails},
 				{Severity: "error", Code: "queue-unconsumed", Message: symptomPeriodic},
-				{Severity: "warning", Service: "adhoc_worker", Code: "image-version", File: "testdata/v8/docker-compose.yml", Line: 30,
-					Message: "image redash/redash:8.0.0.b32245 is v8.0.0, not the target v10.1.0"},
-				{Severity: "warning", Service: "scheduled_worker", Code: "image-version", File: "testdata/v8/docker-compose.yml", Line: 24,
-					Message: "image redash/redash:8.0.0.b32245 is v8.0.0, not the target v10.1.0"},
-				{Severity: "warning", Service: "scheduler", Code: "image-version", File: "testdata/v8/docker-compose.yml", Line: 18,
-					Message: "image redash/redash:8.0.0.b32245 is v8.0.0, not the target v10.1.0"},
+				{
+					Severity: "warning", Service: "adhoc_worker", Code: "image-version", File: "testdata/v8/docker-compose.yml", Line: 30,
+					Message: "image redash/redash:8.0.0.b32245 is v8.0.0, not the target v10.1.0",
+				},
+				{
+					Severity: "warning", Service: "scheduled_worker", Code: "image-version", File: "testdata/v8/docker-compose.yml", Line: 24,
+					Message: "image redash/redash:8.0.0.b32245 is v8.0.0, not the target v10.1.0",
+				},
+				{
+					Severity: "warning", Service: "scheduler", Code: "image-version", File: "testdata/v8/docker-compose.yml", Line: 18,
+					Message: "image redash/redash:8.0.0.b32245 is v8.0.0, not the target v10.1.0",
+				},
 				{Severity: "warning", Service: "scheduler", Code: "scheduler-queues", File: "testdata/v8/docker-compose.yml", Line: 22, Message: schedulerQueues},
 				{Severity: "warning", Service: "scheduler", Code: "scheduler-queues", File: "testdata/v8/docker-compose.yml", Line: 23, Message: schedulerCount},
-				{Severity: "warning", Service: "server", Code: "image-version", File: "testdata/v8/docker-compose.yml", Line: 11,
-					Message: "image redash/redash:8.0.0.b32245 is v8.0.0, not the target v10.1.0"},
+				{
+					Severity: "warning", Service: "server", Code: "image-version", File: "testdata/v8/docker-compose.yml", Line: 11,
+					Message: "image redash/redash:8.0.0.b32245 is v8.0.0, not the target v10.1.0",
+				},
 			},
 		},
 		{
@@ -107,14 +123,22 @@ func TestLintFixtures(t *testing.T) {
 			files:  []string{"testdata/v8-on-v10/docker-compose.yml"},
 			target: "8",
 			want: []F{
-				{Severity: "warning", Service: "adhoc_worker", Code: "image-version", File: "testdata/v8-on-v10/docker-compose.yml", Line: 30,
-					Message: "image redash/redash:10.1.0.b50633 is v10.1.0, not the target v8.0.0"},
-				{Severity: "warning", Service: "scheduled_worker", Code: "image-version", File: "testdata/v8-on-v10/docker-compose.yml", Line: 24,
-					Message: "image redash/redash:10.1.0.b50633 is v10.1.0, not the target v8.0.0"},
-				{Severity: "warning", Service: "scheduler", Code: "image-version", File: "testdata/v8-on-v10/docker-compose.yml", Line: 18,
-					Message: "image redash/redash:10.1.0.b50633 is v10.1.0, not the target v8.0.0"},
-				{Severity: "warning", Service: "server", Code: "image-version", File: "testdata/v8-on-v10/docker-compose.yml", Line: 11,
-					Message: "image redash/redash:10.1.0.b50633 is v10.1.0, not the target v8.0.0"},
+				{
+					Severity: "warning", Service: "adhoc_worker", Code: "image-version", File: "testdata/v8-on-v10/docker-compose.yml", Line: 30,
+					Message: "image redash/redash:10.1.0.b50633 is v10.1.0, not the target v8.0.0",
+				},
+				{
+					Severity: "warning", Service: "scheduled_worker", Code: "image-version", File: "testdata/v8-on-v10/docker-compose.yml", Line: 24,
+					Message: "image redash/redash:10.1.0.b50633 is v10.1.0, not the target v8.0.0",
+				},
+				{
+					Severity: "warning", Service: "scheduler", Code: "image-version", File: "testdata/v8-on-v10/docker-compose.yml", Line: 18,
+					Message: "image redash/redash:10.1.0.b50633 is v10.1.0, not the target v8.0.0",
+				},
+				{
+					Severity: "warning", Service: "server", Code: "image-version", File: "testdata/v8-on-v10/docker-compose.yml", Line: 11,
+					Message: "image redash/redash:10.1.0.b50633 is v10.1.0, not the target v8.0.0",
+				},
 			},
 		},
 		{
@@ -122,8 +146,10 @@ func TestLintFixtures(t *testing.T) {
 			files:  []string{"testdata/v10/docker-compose.yml"},
 			target: "10.1.0",
 			want: []F{
-				{Severity: "warning", Service: "adhoc_worker, scheduled_worker, scheduler, server, worker", Code: "setting-not-read", File: "testdata/v10/env", Line: 9,
-					Message: "REDASH_GUNICORN_TIMEOUT is not read by v10.1.0 (only by v25.1.0 – master)"},
+				{
+					Severity: "warning", Service: "adhoc_worker, scheduled_worker, scheduler, server, worker", Code: "setting-not-read", File: "testdata/v10/env", Line: 9,
+					Message: "REDASH_GUNICORN_TIMEOUT is not read by v10.1.0 (only by v25.1.0 – master)",
+				},
 			},
 		},
 		{
@@ -131,16 +157,26 @@ func TestLintFixtures(t *testing.T) {
 			files:  []string{"testdata/v10/docker-compose.yml"},
 			target: "25.1",
 			want: []F{
-				{Severity: "warning", Service: "adhoc_worker", Code: "image-version", File: "testdata/v10/docker-compose.yml", Line: 27,
-					Message: "image redash/redash:10.1.0.b50633 is v10.1.0, not the target v25.1.0"},
-				{Severity: "warning", Service: "scheduled_worker", Code: "image-version", File: "testdata/v10/docker-compose.yml", Line: 21,
-					Message: "image redash/redash:10.1.0.b50633 is v10.1.0, not the target v25.1.0"},
-				{Severity: "warning", Service: "scheduler", Code: "image-version", File: "testdata/v10/docker-compose.yml", Line: 18,
-					Message: "image redash/redash:10.1.0.b50633 is v10.1.0, not the target v25.1.0"},
-				{Severity: "warning", Service: "server", Code: "image-version", File: "testdata/v10/docker-compose.yml", Line: 11,
-					Message: "image redash/redash:10.1.0.b50633 is v10.1.0, not the target v25.1.0"},
-				{Severity: "warning", Service: "worker", Code: "image-version", File: "testdata/v10/docker-compose.yml", Line: 33,
-					Message: "image redash/redash:10.1.0.b50633 is v10.1.0, not the target v25.1.0"},
+				{
+					Severity: "warning", Service: "adhoc_worker", Code: "image-version", File: "testdata/v10/docker-compose.yml", Line: 27,
+					Message: "image redash/redash:10.1.0.b50633 is v10.1.0, not the target v25.1.0",
+				},
+				{
+					Severity: "warning", Service: "scheduled_worker", Code: "image-version", File: "testdata/v10/docker-compose.yml", Line: 21,
+					Message: "image redash/redash:10.1.0.b50633 is v10.1.0, not the target v25.1.0",
+				},
+				{
+					Severity: "warning", Service: "scheduler", Code: "image-version", File: "testdata/v10/docker-compose.yml", Line: 18,
+					Message: "image redash/redash:10.1.0.b50633 is v10.1.0, not the target v25.1.0",
+				},
+				{
+					Severity: "warning", Service: "server", Code: "image-version", File: "testdata/v10/docker-compose.yml", Line: 11,
+					Message: "image redash/redash:10.1.0.b50633 is v10.1.0, not the target v25.1.0",
+				},
+				{
+					Severity: "warning", Service: "worker", Code: "image-version", File: "testdata/v10/docker-compose.yml", Line: 33,
+					Message: "image redash/redash:10.1.0.b50633 is v10.1.0, not the target v25.1.0",
+				},
 			},
 		},
 		{
@@ -159,24 +195,40 @@ func TestLintFixtures(t *testing.T) {
 			files:  []string{"testdata/leftovers/docker-compose.yml"},
 			target: "10.1.0",
 			want: []F{
-				{Severity: "error", Service: "worker", Code: "invalid-value", File: "testdata/leftovers/docker-compose.yml", Line: 38,
-					Message: `WORKERS_COUNT=two: "two" is not a number (read by bin/docker-entrypoint)`},
+				{
+					Severity: "error", Service: "worker", Code: "invalid-value", File: "testdata/leftovers/docker-compose.yml", Line: 38,
+					Message: `WORKERS_COUNT=two: "two" is not a number (read by bin/docker-entrypoint)`,
+				},
 				{Severity: "warning", Service: "scheduler", Code: "scheduler-queues", File: "testdata/leftovers/docker-compose.yml", Line: 26, Message: schedulerQueues},
 				{Severity: "warning", Service: "scheduler", Code: "scheduler-queues", File: "testdata/leftovers/docker-compose.yml", Line: 27, Message: schedulerCount},
-				{Severity: "warning", Service: "scheduler", Code: "celery-setting", File: "testdata/leftovers/docker-compose.yml", Line: 28,
-					Message: "SCHEDULE_DB is a Celery setting: v10.1.0 runs RQ and ignores it"},
-				{Severity: "warning", Service: "server", Code: "celery-setting", File: "testdata/leftovers/docker-compose.yml", Line: 11,
-					Message: "REDASH_CELERY_BROKER is a Celery setting: v10.1.0 runs RQ and ignores it"},
-				{Severity: "warning", Service: "server", Code: "unknown-setting", File: "testdata/leftovers/docker-compose.yml", Line: 12,
-					Message: "REDASH_MAIL_USE_TSL is not a setting of any Redash release; did you mean REDASH_MAIL_USE_SSL or REDASH_MAIL_USE_TLS?"},
-				{Severity: "warning", Service: "worker", Code: "deprecated-command", File: "testdata/leftovers/docker-compose.yml", Line: 29,
-					Message: "the healthcheck runs `celery_healthcheck`, which only prints a deprecation notice since v9.0.0-beta: in v10.1.0 it always passes"},
-				{Severity: "warning", Service: "worker", Code: "queue-removed", File: "testdata/leftovers/docker-compose.yml", Line: 37,
-					Message: "queue `celery` does not exist in v10.1.0 (only v4.0.0 – v8.0.0): nothing is sent to it"},
-				{Severity: "warning", Service: "worker", Code: "celery-setting", File: "testdata/leftovers/docker-compose.yml", Line: 39,
-					Message: "WORKER_EXTRA_OPTIONS is a Celery setting: v10.1.0 runs RQ and ignores it"},
-				{Severity: "warning", Service: "worker", Code: "celery-setting", File: "testdata/leftovers/docker-compose.yml", Line: 40,
-					Message: "REDASH_CELERYD_WORKER_LOG_FORMAT is a Celery setting: v10.1.0 runs RQ and ignores it"},
+				{
+					Severity: "warning", Service: "scheduler", Code: "celery-setting", File: "testdata/leftovers/docker-compose.yml", Line: 28,
+					Message: "SCHEDULE_DB is a Celery setting: v10.1.0 runs RQ and ignores it",
+				},
+				{
+					Severity: "warning", Service: "server", Code: "celery-setting", File: "testdata/leftovers/docker-compose.yml", Line: 11,
+					Message: "REDASH_CELERY_BROKER is a Celery setting: v10.1.0 runs RQ and ignores it",
+				},
+				{
+					Severity: "warning", Service: "server", Code: "unknown-setting", File: "testdata/leftovers/docker-compose.yml", Line: 12,
+					Message: "REDASH_MAIL_USE_TSL is not a setting of any Redash release; did you mean REDASH_MAIL_USE_SSL or REDASH_MAIL_USE_TLS?",
+				},
+				{
+					Severity: "warning", Service: "worker", Code: "deprecated-command", File: "testdata/leftovers/docker-compose.yml", Line: 29,
+					Message: "the healthcheck runs `celery_healthcheck`, which only prints a deprecation notice since v9.0.0-beta: in v10.1.0 it always passes",
+				},
+				{
+					Severity: "warning", Service: "worker", Code: "queue-removed", File: "testdata/leftovers/docker-compose.yml", Line: 37,
+					Message: "queue `celery` does not exist in v10.1.0 (only v4.0.0 – v8.0.0): nothing is sent to it",
+				},
+				{
+					Severity: "warning", Service: "worker", Code: "celery-setting", File: "testdata/leftovers/docker-compose.yml", Line: 39,
+					Message: "WORKER_EXTRA_OPTIONS is a Celery setting: v10.1.0 runs RQ and ignores it",
+				},
+				{
+					Severity: "warning", Service: "worker", Code: "celery-setting", File: "testdata/leftovers/docker-compose.yml", Line: 40,
+					Message: "REDASH_CELERYD_WORKER_LOG_FORMAT is a Celery setting: v10.1.0 runs RQ and ignores it",
+				},
 			},
 		},
 		{
@@ -187,8 +239,10 @@ func TestLintFixtures(t *testing.T) {
 				{Severity: "error", App: "ops", Code: "queue-unconsumed", Message: symptomDefault},
 				{Severity: "error", App: "ops", Code: "queue-unconsumed", Message: symptomEmails},
 				{Severity: "error", App: "ops", Code: "queue-unconsumed", Message: symptomPeriodic},
-				{Severity: "error", App: "ops", Service: "ops_server", Code: "invalid-value", File: "testdata/two-apps/docker-compose.yml", Line: 38,
-					Message: `REDASH_MULTI_ORG: "yes please" is not a boolean: v10.1.0 accepts yes/true/on/1 or no/false/off/0/none and stops at start-up otherwise`},
+				{
+					Severity: "error", App: "ops", Service: "ops_server", Code: "invalid-value", File: "testdata/two-apps/docker-compose.yml", Line: 38,
+					Message: `REDASH_MULTI_ORG: "yes please" is not a boolean: v10.1.0 accepts yes/true/on/1 or no/false/off/0/none and stops at start-up otherwise`,
+				},
 				{Severity: "warning", App: "ops", Service: "ops_scheduler", Code: "scheduler-queues", File: "testdata/two-apps/docker-compose.yml", Line: 44, Message: schedulerQueues},
 			},
 		},
@@ -198,14 +252,22 @@ func TestLintFixtures(t *testing.T) {
 			target: "10.1.0",
 			want: []F{
 				{Severity: "error", Service: "worker", Code: "missing-setting", Message: missingCookie},
-				{Severity: "warning", Service: "scheduler", Code: "env-file-missing", File: "testdata/setup-abs/docker-compose.yml", Line: 12,
-					Message: "env_file /opt/redash/env could not be read: its settings were not checked"},
-				{Severity: "warning", Service: "server", Code: "env-file-missing", File: "testdata/setup-abs/docker-compose.yml", Line: 7,
-					Message: "env_file /opt/redash/env could not be read: its settings were not checked"},
-				{Severity: "warning", Service: "worker", Code: "missing-setting",
-					Message: "REDASH_DATABASE_URL is not set: it defaults to postgresql:///postgres, a local socket that does not exist in a container"},
-				{Severity: "warning", Service: "worker", Code: "missing-setting",
-					Message: "REDASH_REDIS_URL is not set: it defaults to redis://localhost:6379/0, which is not the Redis container"},
+				{
+					Severity: "warning", Service: "scheduler", Code: "env-file-missing", File: "testdata/setup-abs/docker-compose.yml", Line: 12,
+					Message: "env_file /opt/redash/env could not be read: its settings were not checked",
+				},
+				{
+					Severity: "warning", Service: "server", Code: "env-file-missing", File: "testdata/setup-abs/docker-compose.yml", Line: 7,
+					Message: "env_file /opt/redash/env could not be read: its settings were not checked",
+				},
+				{
+					Severity: "warning", Service: "worker", Code: "missing-setting",
+					Message: "REDASH_DATABASE_URL is not set: it defaults to postgresql:///postgres, a local socket that does not exist in a container",
+				},
+				{
+					Severity: "warning", Service: "worker", Code: "missing-setting",
+					Message: "REDASH_REDIS_URL is not set: it defaults to redis://localhost:6379/0, which is not the Redis container",
+				},
 				{Severity: "warning", Service: "worker", Code: "missing-setting", Message: missingKey},
 			},
 		},

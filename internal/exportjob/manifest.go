@@ -130,8 +130,10 @@ func LoadManifest(path string) (*Manifest, error) {
 
 var (
 	topFields = []string{"version", "credentials", "defaults", "jobs"}
-	jobFields = []string{"name", "profile", "query", "parameters", "max_age", "refresh", "spreadsheet", "tab", "mode",
-		"value_input", "no_header", "timestamp_column", "expect_url", "max_result_age"}
+	jobFields = []string{
+		"name", "profile", "query", "parameters", "max_age", "refresh", "spreadsheet", "tab", "mode",
+		"value_input", "no_header", "timestamp_column", "expect_url", "max_result_age",
+	}
 	jobNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 )
 

@@ -189,7 +189,7 @@ func writeTruncated(w http.ResponseWriter, rec *recorder) {
 	if err != nil {
 		panic(http.ErrAbortHandler)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	bw := bufio.NewWriter(conn)
 	if buf != nil && buf.Writer != nil {
 		bw = buf.Writer
@@ -218,6 +218,7 @@ func (r *recorder) WriteHeader(code int) {
 		r.status = code
 	}
 }
+
 func (r *recorder) Write(b []byte) (int, error) {
 	if r.status == 0 {
 		r.status = http.StatusOK

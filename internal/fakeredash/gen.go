@@ -779,13 +779,17 @@ func (g *gen) visualizationsFor(q *Query) []Visualization {
 	vs := []Visualization{{QueryID: q.ID, Type: "TABLE", Name: "Table", Options: json.RawMessage(`{}`), CreatedAt: q.CreatedAt, UpdatedAt: q.CreatedAt}}
 	if g.chance(0.4) {
 		t := q.CreatedAt.Add(time.Duration(1+g.intn(600)) * time.Second)
-		vs = append(vs, Visualization{QueryID: q.ID, Type: "CHART", Name: "Chart",
-			Options: json.RawMessage(`{"globalSeriesType":"line","legend":{"enabled":true},"series":{"stacking":null}}`), CreatedAt: t, UpdatedAt: t})
+		vs = append(vs, Visualization{
+			QueryID: q.ID, Type: "CHART", Name: "Chart",
+			Options: json.RawMessage(`{"globalSeriesType":"line","legend":{"enabled":true},"series":{"stacking":null}}`), CreatedAt: t, UpdatedAt: t,
+		})
 	}
 	if g.chance(0.1) {
 		t := q.CreatedAt.Add(time.Duration(1+g.intn(900)) * time.Second)
-		vs = append(vs, Visualization{QueryID: q.ID, Type: "COUNTER", Name: "Counter", Description: "Headline number",
-			Options: json.RawMessage(`{"counterColName":"total","rowNumber":1}`), CreatedAt: t, UpdatedAt: t})
+		vs = append(vs, Visualization{
+			QueryID: q.ID, Type: "COUNTER", Name: "Counter", Description: "Headline number",
+			Options: json.RawMessage(`{"counterColName":"total","rowNumber":1}`), CreatedAt: t, UpdatedAt: t,
+		})
 	}
 	return vs
 }
@@ -834,9 +838,11 @@ func (g *gen) genDashboards() {
 		}
 		slugs[slug] = true
 		created := g.between(start, g.now.Add(-day))
-		db := &Dashboard{ID: id, Slug: slug, Name: name, UserID: owner.ID, Layout: json.RawMessage(`[]`),
+		db := &Dashboard{
+			ID: id, Slug: slug, Name: name, UserID: owner.ID, Layout: json.RawMessage(`[]`),
 			FiltersEnabled: g.chance(0.2), IsArchived: g.chance(0.05), IsDraft: g.chance(0.06),
-			Options: json.RawMessage(`{}`), Version: 1 + g.intn(5), CreatedAt: created}
+			Options: json.RawMessage(`{}`), Version: 1 + g.intn(5), CreatedAt: created,
+		}
 		db.UpdatedAt = g.between(created, g.now)
 		tags := g.pickTags()
 		if g.d.tags {

@@ -323,8 +323,10 @@ func (x *rctx) createDashboard() {
 	for i := 1; st.dashBySlug[slug] != nil; i++ {
 		slug = fmt.Sprintf("%s_%d", base, i)
 	}
-	db := &Dashboard{ID: st.nextDash, Slug: slug, Name: name, UserID: c.userID(), Layout: json.RawMessage(`[]`),
-		IsDraft: true, Tags: []string{}, Options: json.RawMessage(`{}`), Version: 1, CreatedAt: now, UpdatedAt: now}
+	db := &Dashboard{
+		ID: st.nextDash, Slug: slug, Name: name, UserID: c.userID(), Layout: json.RawMessage(`[]`),
+		IsDraft: true, Tags: []string{}, Options: json.RawMessage(`{}`), Version: 1, CreatedAt: now, UpdatedAt: now,
+	}
 	st.nextDash++
 	st.dashboards = append(st.dashboards, db)
 	st.dashBySlug[slug] = db

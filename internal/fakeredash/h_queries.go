@@ -816,9 +816,11 @@ func (x *rctx) createQuery() {
 		x.internal() // name is NOT NULL
 		return
 	}
-	allowed := map[string]bool{"name": true, "description": true, "query_text": true, "schedule": true, "options": true,
+	allowed := map[string]bool{
+		"name": true, "description": true, "query_text": true, "schedule": true, "options": true,
 		"tags": true, "is_draft": true, "is_archived": true, "data_source_id": true, "latest_query_data_id": true,
-		"schedule_failures": true, "version": true, "user_id": true, "query_hash": true}
+		"schedule_failures": true, "version": true, "user_id": true, "query_hash": true,
+	}
 	for k := range body {
 		if !allowed[k] {
 			x.internal() // Query(**kwargs) rejects unknown keywords

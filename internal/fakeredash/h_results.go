@@ -21,8 +21,14 @@ type column struct {
 }
 
 var columnPalette = []column{
-	{"day", "date"}, {"created_at", "datetime"}, {"region", "string"}, {"total", "integer"},
-	{"amount", "float"}, {"is_active", "boolean"}, {"team", "string"}, {"users", "integer"},
+	{"day", "date"},
+	{"created_at", "datetime"},
+	{"region", "string"},
+	{"total", "integer"},
+	{"amount", "float"},
+	{"is_active", "boolean"},
+	{"team", "string"},
+	{"users", "integer"},
 }
 
 // resultData generates a result's data deterministically from its SQL and
@@ -65,8 +71,10 @@ func resultData(r *QueryResult) ([]column, []map[string]any) {
 	return cols, rows
 }
 
-var selectRE = regexp.MustCompile(`(?is)^\s*select\s+(.*?)\s+from\s`)
-var aliasRE = regexp.MustCompile(`(?i)\bas\s+([a-z_][a-z0-9_]*)\s*$`)
+var (
+	selectRE = regexp.MustCompile(`(?is)^\s*select\s+(.*?)\s+from\s`)
+	aliasRE  = regexp.MustCompile(`(?i)\bas\s+([a-z_][a-z0-9_]*)\s*$`)
+)
 
 // columnsFromSQL names the result's columns after the SELECT list of the
 // generated SQL: "x AS alias" keeps its alias, a bare word keeps its name.
@@ -635,8 +643,10 @@ func (s *Server) finishJob(j *job) {
 	}
 	now := s.now()
 	sum := md5.Sum([]byte(j.sql))
-	r := &QueryResult{ID: st.nextResult, QueryHash: j.key.hash, SQL: j.sql, DataSourceID: j.key.ds,
-		Runtime: float64(1+int(sum[0])*40) / 1000, RetrievedAt: now}
+	r := &QueryResult{
+		ID: st.nextResult, QueryHash: j.key.hash, SQL: j.sql, DataSourceID: j.key.ds,
+		Runtime: float64(1+int(sum[0])*40) / 1000, RetrievedAt: now,
+	}
 	st.nextResult++
 	st.addResult(r)
 	for _, q := range st.byHash[j.key] {

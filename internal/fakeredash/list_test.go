@@ -243,7 +243,8 @@ func TestTagsShapes(t *testing.T) {
 			assert.True(t, slices.IsSortedFunc(body.Tags, func(a, b struct {
 				Name  string `json:"name"`
 				Count int    `json:"count"`
-			}) int {
+			},
+			) int {
 				return compareFold(a.Name, b.Name)
 			}), "v25.8+: by name")
 		} else {
@@ -262,8 +263,10 @@ func TestListItemShapes(t *testing.T) {
 			f.getJSON("/api/queries?page_size=1", f.s.AdminKey(), &pg)
 			var it map[string]json.RawMessage
 			require.NoError(t, json.Unmarshal(pg.Results[0], &it))
-			for _, k := range []string{"id", "latest_query_data_id", "name", "description", "query", "query_hash", "schedule", "api_key",
-				"is_archived", "is_draft", "updated_at", "created_at", "data_source_id", "options", "version", "user", "last_modified_by_id", "retrieved_at", "runtime"} {
+			for _, k := range []string{
+				"id", "latest_query_data_id", "name", "description", "query", "query_hash", "schedule", "api_key",
+				"is_archived", "is_draft", "updated_at", "created_at", "data_source_id", "options", "version", "user", "last_modified_by_id", "retrieved_at", "runtime",
+			} {
 				assert.Contains(t, it, k)
 			}
 			assert.NotContains(t, it, "visualizations")

@@ -23,9 +23,14 @@ var sqlTables = []string{
 }
 
 var sqlMetrics = []struct{ expr, alias string }{
-	{"count(*)", "total"}, {"count(distinct user_id)", "users"}, {"sum(amount)", "amount"},
-	{"avg(amount)", "avg_amount"}, {"max(created_at)", "latest"}, {"sum(quantity)", "quantity"},
-	{"count(distinct account_id)", "accounts"}, {"avg(duration_ms)", "avg_duration"},
+	{"count(*)", "total"},
+	{"count(distinct user_id)", "users"},
+	{"sum(amount)", "amount"},
+	{"avg(amount)", "avg_amount"},
+	{"max(created_at)", "latest"},
+	{"sum(quantity)", "quantity"},
+	{"count(distinct account_id)", "accounts"},
+	{"avg(duration_ms)", "avg_duration"},
 }
 
 var sqlDims = []string{"region", "country", "channel", "plan", "team", "product_line", "source", "status"}

@@ -80,12 +80,16 @@ func TestBatchIsAtomic(t *testing.T) {
 func TestAddDeleteAndUpdateSheet(t *testing.T) {
 	e := newEnv(t, Options{})
 	e.fake.CreateSpreadsheet("s")
-	a := e.batch("s", obj{"addSheet": obj{"properties": obj{"sheetId": 77, "title": "Stage", "hidden": true, "index": 0,
-		"gridProperties": obj{"rowCount": 5, "columnCount": 2}}}}, obj{"addSheet": obj{}})
+	a := e.batch("s", obj{"addSheet": obj{"properties": obj{
+		"sheetId": 77, "title": "Stage", "hidden": true, "index": 0,
+		"gridProperties": obj{"rowCount": 5, "columnCount": 2},
+	}}}, obj{"addSheet": obj{}})
 	require.Equal(t, 200, a.Status, string(a.Body))
 	replies := a.JSON["replies"].([]any)
-	assert.Equal(t, obj{"addSheet": obj{"properties": obj{"sheetId": 77.0, "title": "Stage", "hidden": true, "sheetType": "GRID",
-		"gridProperties": obj{"rowCount": 5.0, "columnCount": 2.0}}}}, replies[0])
+	assert.Equal(t, obj{"addSheet": obj{"properties": obj{
+		"sheetId": 77.0, "title": "Stage", "hidden": true, "sheetType": "GRID",
+		"gridProperties": obj{"rowCount": 5.0, "columnCount": 2.0},
+	}}}, replies[0])
 	props := e.fake.Sheets("s")
 	require.Len(t, props, 3)
 	assert.Equal(t, SheetProperties{SheetID: 77, Title: "Stage", Index: 0, Hidden: true, RowCount: 5, ColumnCount: 2}, props[0])
@@ -147,11 +151,13 @@ func TestUpdateCellsAndRepeatCell(t *testing.T) {
 	require.NoError(t, e.fake.SetGrid("s", "Sheet1", 4, 3, 0, 0))
 	date := obj{"numberFormat": obj{"type": "DATE", "pattern": "yyyy-mm-dd"}}
 	a := e.batch("s",
-		obj{"updateCells": obj{"start": obj{"sheetId": 0, "rowIndex": 1, "columnIndex": 1}, "fields": "userEnteredValue,userEnteredFormat",
+		obj{"updateCells": obj{
+			"start": obj{"sheetId": 0, "rowIndex": 1, "columnIndex": 1}, "fields": "userEnteredValue,userEnteredFormat",
 			"rows": []any{
 				obj{"values": []any{obj{"userEnteredValue": obj{"stringValue": "=not"}}, obj{"userEnteredValue": obj{"numberValue": 45293}, "userEnteredFormat": date}}},
 				obj{"values": []any{obj{"userEnteredValue": obj{"boolValue": true}}, obj{"userEnteredValue": obj{"formulaValue": "=B2"}}}},
-			}}},
+			},
+		}},
 		obj{"repeatCell": obj{"range": obj{"sheetId": 0, "startRowIndex": 0, "endRowIndex": 1}, "cell": obj{"userEnteredValue": obj{"stringValue": "h"}}, "fields": "userEnteredValue"}},
 	)
 	require.Equal(t, 200, a.Status, string(a.Body))

@@ -228,7 +228,7 @@ func resetConn(w http.ResponseWriter) {
 // Content-Length and only half of its body, then closes the connection.
 func writeTruncated(w http.ResponseWriter, rec *recorder) {
 	conn, buf := hijack(w)
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	bw := bufio.NewWriter(conn)
 	if buf != nil && buf.Writer != nil {
 		bw = buf.Writer

@@ -168,8 +168,10 @@ func TestRequestLog(t *testing.T) {
 		assert.Equal(t, "s", r.SpreadsheetID)
 		assert.Equal(t, t0, r.Time)
 	}
-	assert.Equal(t, []string{"spreadsheets.get", "spreadsheets.batchUpdate", "values.update", "values.append",
-		"values.clear", "values.batchUpdate", "values.batchClear", "values.batchGet", "values.get"}, ops)
+	assert.Equal(t, []string{
+		"spreadsheets.get", "spreadsheets.batchUpdate", "values.update", "values.append",
+		"values.clear", "values.batchUpdate", "values.batchClear", "values.batchGet", "values.get",
+	}, ops)
 	assert.Equal(t, []string{"addSheet", "deleteSheet"}, reqs[1].Kinds)
 	assert.Equal(t, 400, reqs[1].Status, "the batch fails as a whole: no sheet 999")
 	assert.Equal(t, "sheets.properties.title", reqs[0].Query.Get("fields"))

@@ -12,28 +12,54 @@ import (
 func TestValuesRawVersusUserEntered(t *testing.T) {
 	e := newEnv(t, Options{})
 	e.fake.CreateSpreadsheet("s", "Raw", "User")
-	row := []any{"=IMPORTXML(\"http://x\",\"//a\")", "123", "1,234.5", "TRUE", "false", "2024-01-02",
-		"2024-01-02 03:04:05", "1/2/2024", "12.5%", "'007", "hello", 42, 1.5, true, nil, ""}
+	row := []any{
+		"=IMPORTXML(\"http://x\",\"//a\")", "123", "1,234.5", "TRUE", "false", "2024-01-02",
+		"2024-01-02 03:04:05", "1/2/2024", "12.5%", "'007", "hello", 42, 1.5, true, nil, "",
+	}
 	require.Equal(t, 200, e.put("s", "Raw!A1", "RAW", [][]any{row}).Status)
 	require.Equal(t, 200, e.put("s", "User!A1", "USER_ENTERED", [][]any{row}).Status)
 
 	raw, err := e.fake.Grid("s", "Raw")
 	require.NoError(t, err)
 	wantRaw := []Cell{
-		{Value: "=IMPORTXML(\"http://x\",\"//a\")"}, {Value: "123"}, {Value: "1,234.5"}, {Value: "TRUE"},
-		{Value: "false"}, {Value: "2024-01-02"}, {Value: "2024-01-02 03:04:05"}, {Value: "1/2/2024"},
-		{Value: "12.5%"}, {Value: "'007"}, {Value: "hello"}, {Value: 42.0}, {Value: 1.5}, {Value: true}, {}, {},
+		{Value: "=IMPORTXML(\"http://x\",\"//a\")"},
+		{Value: "123"},
+		{Value: "1,234.5"},
+		{Value: "TRUE"},
+		{Value: "false"},
+		{Value: "2024-01-02"},
+		{Value: "2024-01-02 03:04:05"},
+		{Value: "1/2/2024"},
+		{Value: "12.5%"},
+		{Value: "'007"},
+		{Value: "hello"},
+		{Value: 42.0},
+		{Value: 1.5},
+		{Value: true},
+		{},
+		{},
 	}
 	assert.Equal(t, wantRaw, raw[0][:len(wantRaw)])
 
 	user, err := e.fake.Grid("s", "User")
 	require.NoError(t, err)
 	wantUser := []Cell{
-		{Formula: "=IMPORTXML(\"http://x\",\"//a\")"}, {Value: 123.0}, {Value: 1234.5}, {Value: true},
-		{Value: false}, {Value: 45293.0, Format: fmtDate},
+		{Formula: "=IMPORTXML(\"http://x\",\"//a\")"},
+		{Value: 123.0},
+		{Value: 1234.5},
+		{Value: true},
+		{Value: false},
+		{Value: 45293.0, Format: fmtDate},
 		{Value: 45293 + (3*3600+4*60+5)/86400.0, Format: fmtDateTime},
-		{Value: 45293.0, Format: fmtUSDate}, {Value: 0.125, Format: fmtPercent}, {Value: "007"},
-		{Value: "hello"}, {Value: 42.0}, {Value: 1.5}, {Value: true}, {}, {},
+		{Value: 45293.0, Format: fmtUSDate},
+		{Value: 0.125, Format: fmtPercent},
+		{Value: "007"},
+		{Value: "hello"},
+		{Value: 42.0},
+		{Value: 1.5},
+		{Value: true},
+		{},
+		{},
 	}
 	for i, w := range wantUser {
 		got := user[0][i]

@@ -216,8 +216,10 @@ func Read(ctx context.Context, client *redash.Client, url string, o Options) (*S
 		Version:         version.String(),
 		VersionReported: sess.Version,
 		JobSystem:       JobSystemCelery,
-		User: User{Name: sess.User.Name, Email: sess.User.Email,
-			Admin: sess.IsAdmin(), SuperAdmin: sess.IsSuperAdmin()},
+		User: User{
+			Name: sess.User.Name, Email: sess.User.Email,
+			Admin: sess.IsAdmin(), SuperAdmin: sess.IsSuperAdmin(),
+		},
 	}
 	if version.HasRQ() {
 		s.JobSystem = JobSystemRQ
@@ -494,8 +496,10 @@ func (r *reader) rqStatus(ctx context.Context) {
 	slices.SortFunc(queues, func(a, b Queue) int { return strings.Compare(a.Name, b.Name) })
 	workers := make([]Worker, 0, len(st.Workers))
 	for _, w := range st.Workers {
-		wk := Worker{Name: w.Name, Hostname: w.Hostname, PID: w.PID, Queues: w.Queues, State: w.State,
-			CurrentJob: w.CurrentJob, SuccessfulJobs: w.SuccessfulJobs, FailedJobs: w.FailedJobs}
+		wk := Worker{
+			Name: w.Name, Hostname: w.Hostname, PID: w.PID, Queues: w.Queues, State: w.State,
+			CurrentJob: w.CurrentJob, SuccessfulJobs: w.SuccessfulJobs, FailedJobs: w.FailedJobs,
+		}
 		if wk.Queues == nil {
 			wk.Queues = []string{}
 		}

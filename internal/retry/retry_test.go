@@ -93,8 +93,10 @@ func TestRetryAfter(t *testing.T) {
 
 func TestDelay(t *testing.T) {
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	p := Policy{BaseDelay: time.Second, MaxDelay: 8 * time.Second, MaxRetryAfter: 60 * time.Second,
-		Jitter: fixedJitter(0.25), Now: func() time.Time { return now }}
+	p := Policy{
+		BaseDelay: time.Second, MaxDelay: 8 * time.Second, MaxRetryAfter: 60 * time.Second,
+		Jitter: fixedJitter(0.25), Now: func() time.Time { return now },
+	}
 
 	d, ok := p.Delay(2, nil)
 	assert.True(t, ok)

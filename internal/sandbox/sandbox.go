@@ -55,7 +55,7 @@ func StartWithSheets(addr, sheetsAddr string, o fakeredash.Options) (*Sandbox, e
 }
 
 func (s *Sandbox) serve(addr string, h http.Handler) (string, error) {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", addr)
 	if err != nil {
 		return "", fmt.Errorf("sandbox: cannot listen on %s: %w", addr, err)
 	}

@@ -570,8 +570,10 @@ func (a *Archiver) backupOf(ctx context.Context, q *redash.Query) (*Backup, erro
 		if err != nil {
 			return nil, fmt.Errorf("back up alert %d: %w", al.ID, err)
 		}
-		ab := Alert{ID: al.ID, Name: al.Name, Options: al.Options, Rearm: al.Rearm, State: al.State,
-			LastTriggeredAt: al.LastTriggeredAt, Owner: personOf(al.User), Subscriptions: []Subscription{}}
+		ab := Alert{
+			ID: al.ID, Name: al.Name, Options: al.Options, Rearm: al.Rearm, State: al.State,
+			LastTriggeredAt: al.LastTriggeredAt, Owner: personOf(al.User), Subscriptions: []Subscription{},
+		}
 		for _, s := range subs {
 			ab.Subscriptions = append(ab.Subscriptions, Subscription{ID: s.ID, User: personOf(s.User), Destination: s.Destination})
 		}

@@ -31,11 +31,15 @@ func sampleBackup(t *testing.T, id int) *Backup {
 	rearm := 3600
 	return &Backup{
 		TakenAt: t0, Source: Source{URL: "https://redash.example.com/", RedashVersion: "10.1.0"}, Query: q, Schedule: q.Schedule, Tags: q.Tags,
-		Widgets: []Widget{{ID: 50, DashboardID: 5, DashboardSlug: "sales", DashboardName: "Sales", VisualizationID: 30, Width: 1,
-			Options: json.RawMessage(`{"position":{"col":3,"row":0,"sizeX":3,"sizeY":8}}`)}},
-		Alerts: []Alert{{ID: 9, Name: "Revenue drop", Options: json.RawMessage(`{"column":"amount","op":"<","value":10}`), Rearm: &rearm,
+		Widgets: []Widget{{
+			ID: 50, DashboardID: 5, DashboardSlug: "sales", DashboardName: "Sales", VisualizationID: 30, Width: 1,
+			Options: json.RawMessage(`{"position":{"col":3,"row":0,"sizeX":3,"sizeY":8}}`),
+		}},
+		Alerts: []Alert{{
+			ID: 9, Name: "Revenue drop", Options: json.RawMessage(`{"column":"amount","op":"<","value":10}`), Rearm: &rearm,
 			State: "ok", Owner: Person{ID: 7, Email: "ann@example.com"},
-			Subscriptions: []Subscription{{ID: 1, User: Person{ID: 7}, Destination: &redash.Destination{ID: 2, Name: "Slack", Type: "slack"}}}}},
+			Subscriptions: []Subscription{{ID: 1, User: Person{ID: 7}, Destination: &redash.Destination{ID: 2, Name: "Slack", Type: "slack"}}},
+		}},
 	}
 }
 
@@ -175,8 +179,10 @@ func TestDrift(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(`{"id": 1, "name": "A", "tags": ["x", "y"], "is_draft": false,
 		"schedule": {"interval": 3600, "time": null, "day_of_week": null, "until": null},
 		"user": {"id": 2, "email": "ann@example.com"}, "updated_at": "2025-01-02T10:11:12Z"}`), &q))
-	before := plan.Snapshot{Name: "A", Tags: []string{"y", "x"}, Schedule: json.RawMessage(`{"interval": "3600", "time": null, "day_of_week": null, "until": null}`),
-		OwnerEmail: "ANN@example.com", UpdatedAt: time.Date(2025, 1, 2, 10, 11, 12, 0, time.UTC)}
+	before := plan.Snapshot{
+		Name: "A", Tags: []string{"y", "x"}, Schedule: json.RawMessage(`{"interval": "3600", "time": null, "day_of_week": null, "until": null}`),
+		OwnerEmail: "ANN@example.com", UpdatedAt: time.Date(2025, 1, 2, 10, 11, 12, 0, time.UTC),
+	}
 	v10 := redash.MustParseVersion("10.1.0")
 	assert.Empty(t, Drift(&q, &before, v10), "same state, whatever the order of tags or the type of the interval")
 

@@ -423,8 +423,10 @@ func (r *Restorer) applyOne(ctx context.Context, it *RestoreItem) error {
 			continue
 		}
 		viz := wr.Old.VisualizationID
-		w, err := c.Widgets.Create(ctx, redash.CreateWidgetRequest{DashboardID: wr.Old.DashboardID, VisualizationID: &viz,
-			Width: wr.Old.Width, Options: wr.Old.Options, Text: wr.Old.Text})
+		w, err := c.Widgets.Create(ctx, redash.CreateWidgetRequest{
+			DashboardID: wr.Old.DashboardID, VisualizationID: &viz,
+			Width: wr.Old.Width, Options: wr.Old.Options, Text: wr.Old.Text,
+		})
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()

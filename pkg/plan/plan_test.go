@@ -26,19 +26,29 @@ func sample() *Plan {
 		Criteria{Command: "audit", ArchiveWhen: []string{"never-run", "unused"}, KeepTag: "keep", Thresholds: map[string]string{"unused_after": "90d"}})
 	ran := made.Add(-100 * 24 * time.Hour)
 	p.Items = []Item{
-		{QueryID: 3, Name: "Old revenue", Action: Archive, Proposed: Archive,
+		{
+			QueryID: 3, Name: "Old revenue", Action: Archive, Proposed: Archive,
 			Reasons: []Reason{{Code: "unused", Detail: "on no dashboard, in no alert, and no view, run or download since 2026-08-03"}},
-			Before: Snapshot{Name: "Old revenue", Schedule: json.RawMessage(`{"interval":3600,"time":null,"day_of_week":null,"until":null}`), Tags: []string{"finance"},
-				DataSourceID: intp(1), OwnerEmail: "ann@example.com", UpdatedAt: ran, LastRunAt: &ran, Dashboards: []int{}, Alerts: []int{}, Version: 1}},
-		{QueryID: 7, Name: "Draft, \"quoted\"", Action: Archive, Proposed: Archive,
+			Before: Snapshot{
+				Name: "Old revenue", Schedule: json.RawMessage(`{"interval":3600,"time":null,"day_of_week":null,"until":null}`), Tags: []string{"finance"},
+				DataSourceID: intp(1), OwnerEmail: "ann@example.com", UpdatedAt: ran, LastRunAt: &ran, Dashboards: []int{}, Alerts: []int{}, Version: 1,
+			},
+		},
+		{
+			QueryID: 7, Name: "Draft, \"quoted\"", Action: Archive, Proposed: Archive,
 			Reasons: []Reason{{Code: "never-run", Detail: "no result since it was created on 2025-01-01, 669 days ago"}, {Code: "unused", Detail: "weak", Weak: true}},
-			Before:  Snapshot{Name: "Draft, \"quoted\"", IsDraft: true, Schedule: json.RawMessage(`"3600"`), Tags: []string{}, DataSourceID: intp(2), OwnerEmail: "bob@example.com", UpdatedAt: made, Dashboards: []int{4, 9}, Alerts: []int{2}, Version: 1}},
-		{QueryID: 12, Name: "Kept", Action: Keep, Proposed: Keep, Protected: ProtectedKeepTag,
+			Before:  Snapshot{Name: "Draft, \"quoted\"", IsDraft: true, Schedule: json.RawMessage(`"3600"`), Tags: []string{}, DataSourceID: intp(2), OwnerEmail: "bob@example.com", UpdatedAt: made, Dashboards: []int{4, 9}, Alerts: []int{2}, Version: 1},
+		},
+		{
+			QueryID: 12, Name: "Kept", Action: Keep, Proposed: Keep, Protected: ProtectedKeepTag,
 			Reasons: []Reason{{Code: "unused", Detail: "…"}, {Code: "keep-tag", Detail: `it carries the tag "keep": never archived`}},
-			Before:  Snapshot{Name: "Kept", Tags: []string{"keep"}, UpdatedAt: made, Dashboards: []int{}, Alerts: []int{}, Version: 1}},
-		{QueryID: 20, Name: "Exported nightly", Action: Keep, Proposed: Keep, Protected: ProtectedExternalConsumer,
+			Before:  Snapshot{Name: "Kept", Tags: []string{"keep"}, UpdatedAt: made, Dashboards: []int{}, Alerts: []int{}, Version: 1},
+		},
+		{
+			QueryID: 20, Name: "Exported nightly", Action: Keep, Proposed: Keep, Protected: ProtectedExternalConsumer,
 			Reasons: []Reason{{Code: "never-run", Detail: "…"}, {Code: "external-consumer", Detail: "3 downloads with its query API key"}},
-			Before:  Snapshot{Name: "Exported nightly", Tags: []string{}, UpdatedAt: made, Dashboards: []int{}, Alerts: []int{}, Version: 1}},
+			Before:  Snapshot{Name: "Exported nightly", Tags: []string{}, UpdatedAt: made, Dashboards: []int{}, Alerts: []int{}, Version: 1},
+		},
 	}
 	return p
 }

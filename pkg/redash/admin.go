@@ -172,15 +172,19 @@ func (s *AdminService) RQStatus(ctx context.Context) (*RQStatus, error) {
 			rq.Name = key
 		}
 		for _, j := range q.Started {
-			rq.Started = append(rq.Started, RQJob{ID: j.ID.s, Name: string(j.Name), Origin: string(j.Origin),
-				EnqueuedAt: j.EnqueuedAt.t, StartedAt: j.StartedAt.t, Meta: j.Meta})
+			rq.Started = append(rq.Started, RQJob{
+				ID: j.ID.s, Name: string(j.Name), Origin: string(j.Origin),
+				EnqueuedAt: j.EnqueuedAt.t, StartedAt: j.StartedAt.t, Meta: j.Meta,
+			})
 		}
 		out.Queues[key] = rq
 	}
 	for _, x := range w.Workers {
-		wk := RQWorker{Name: string(x.Name), Hostname: string(x.Hostname), PID: int(x.PID.v), State: string(x.State),
+		wk := RQWorker{
+			Name: string(x.Name), Hostname: string(x.Hostname), PID: int(x.PID.v), State: string(x.State),
 			LastHeartbeat: x.LastHeartbeat.t, BirthDate: x.BirthDate.t, CurrentJob: string(x.CurrentJob),
-			SuccessfulJobs: int(x.SuccessfulJobs.v), FailedJobs: int(x.FailedJobs.v), TotalWorkingTime: x.TotalWorkingTime}
+			SuccessfulJobs: int(x.SuccessfulJobs.v), FailedJobs: int(x.FailedJobs.v), TotalWorkingTime: x.TotalWorkingTime,
+		}
 		for _, q := range strings.Split(string(x.Queues), ",") {
 			if q = strings.TrimSpace(q); q != "" {
 				wk.Queues = append(wk.Queues, q)

@@ -28,8 +28,10 @@ func BenchmarkListAll(b *testing.B) {
 	}
 	for p := 1; (p-1)*MaxPageSize < rows; p++ {
 		lo := (p - 1) * MaxPageSize
-		body, err := json.Marshal(map[string]any{"count": rows, "page": p, "page_size": MaxPageSize,
-			"results": all[lo:min(lo+MaxPageSize, rows)]})
+		body, err := json.Marshal(map[string]any{
+			"count": rows, "page": p, "page_size": MaxPageSize,
+			"results": all[lo:min(lo+MaxPageSize, rows)],
+		})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -78,8 +78,10 @@ func (s *DashboardsService) ListIter(ctx context.Context, opts DashboardListOpti
 			yield(Dashboard{}, err)
 			return
 		}
-		p := pager[Dashboard]{fetch: fetch, start: page.Page, size: page.PageSize, ahead: s.client.readAhead(),
-			filter: dedupeBy(func(d Dashboard) int { return d.ID })}
+		p := pager[Dashboard]{
+			fetch: fetch, start: page.Page, size: page.PageSize, ahead: s.client.readAhead(),
+			filter: dedupeBy(func(d Dashboard) int { return d.ID }),
+		}
 		p.iter(ctx)(yield)
 	}
 }

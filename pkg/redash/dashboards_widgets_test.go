@@ -39,8 +39,10 @@ func TestDashboardsListWithWidgets(t *testing.T) {
 						return
 					}
 					d := dashboardJSON(id, "d"+strconv.Itoa(id))
-					d["widgets"] = []any{map[string]any{"id": 1000 + id, "dashboard_id": id, "width": 1, "options": map[string]any{},
-						"visualization": map[string]any{"id": 2000 + id, "type": "TABLE", "query": f.makeQuery(id % 5)}}}
+					d["widgets"] = []any{map[string]any{
+						"id": 1000 + id, "dashboard_id": id, "width": 1, "options": map[string]any{},
+						"visualization": map[string]any{"id": 2000 + id, "type": "TABLE", "query": f.makeQuery(id % 5)},
+					}}
 					writeJSON(w, 200, d)
 				}
 			}

@@ -119,8 +119,10 @@ func (f *fakeRedash) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body, _ := io.ReadAll(r.Body)
 	f.mu.Lock()
-	f.reqs = append(f.reqs, recorded{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
-		Auth: r.Header.Get("Authorization"), Cookie: r.Header.Get("Cookie"), Body: string(body)})
+	f.reqs = append(f.reqs, recorded{
+		Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
+		Auth: r.Header.Get("Authorization"), Cookie: r.Header.Get("Cookie"), Body: string(body),
+	})
 	f.mu.Unlock()
 
 	if f.fault != nil && f.fault(w, r) {
@@ -200,8 +202,10 @@ func (f *fakeRedash) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (f *fakeRedash) session(w http.ResponseWriter) {
 	writeJSON(w, 200, map[string]any{
-		"user": map[string]any{"id": 1, "name": "Admin", "email": "admin@example.com", "groups": []int{1, 2},
-			"permissions": []string{"admin", "super_admin", "view_query"}},
+		"user": map[string]any{
+			"id": 1, "name": "Admin", "email": "admin@example.com", "groups": []int{1, 2},
+			"permissions": []string{"admin", "super_admin", "view_query"},
+		},
 		"org_slug":      "default",
 		"client_config": map[string]any{"version": f.version, "pageSize": 20},
 	})
@@ -273,8 +277,10 @@ func (f *fakeRedash) makeQuery(id int) map[string]any {
 		}
 		return t.Format("2006-01-02T15:04:05.000Z")
 	}
-	user := map[string]any{"id": 7, "name": "Ann", "email": "ann@example.com", "groups": []int{1, 2},
-		"created_at": ts(created), "updated_at": ts(created)}
+	user := map[string]any{
+		"id": 7, "name": "Ann", "email": "ann@example.com", "groups": []int{1, 2},
+		"created_at": ts(created), "updated_at": ts(created),
+	}
 	if f.major >= 5 {
 		user["disabled_at"] = nil
 		user["is_disabled"] = false
@@ -290,7 +296,8 @@ func (f *fakeRedash) makeQuery(id int) map[string]any {
 	case f.major < 7:
 		q["schedule"] = []any{nil, "3600", "06:30"}[id%3]
 	default:
-		q["schedule"] = []any{nil,
+		q["schedule"] = []any{
+			nil,
 			map[string]any{"interval": 3600, "time": nil, "day_of_week": nil, "until": nil},
 			map[string]any{"interval": "86400", "time": "06:30", "day_of_week": nil, "until": nil},
 		}[id%3]

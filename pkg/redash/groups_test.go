@@ -23,8 +23,10 @@ func TestGroupsList(t *testing.T) {
 	got, err := c.Groups.List(context.Background())
 	require.NoError(t, err)
 	require.Len(t, got, 2)
-	assert.Equal(t, Group{ID: 1, Name: "admin", Permissions: []string{"admin", "super_admin"}, Type: "builtin",
-		CreatedAt: time.Date(2021, 3, 4, 5, 6, 7, 123456000, time.UTC)}, withUTC(got[0]))
+	assert.Equal(t, Group{
+		ID: 1, Name: "admin", Permissions: []string{"admin", "super_admin"}, Type: "builtin",
+		CreatedAt: time.Date(2021, 3, 4, 5, 6, 7, 123456000, time.UTC),
+	}, withUTC(got[0]))
 	assert.Equal(t, 7, got[1].ID)
 	assert.Equal(t, []string{}, got[1].Permissions)
 	assert.Equal(t, int64(1614834367), got[1].CreatedAt.Unix())

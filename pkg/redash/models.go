@@ -308,8 +308,10 @@ func (v *Visualization) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return fmt.Errorf("decode visualization: %w", err)
 	}
-	*v = Visualization{ID: w.ID, Type: string(w.Type), Name: string(w.Name), Description: string(w.Description),
-		Options: rawOrNil(w.Options), Query: w.Query, CreatedAt: w.CreatedAt.t, UpdatedAt: w.UpdatedAt.t}
+	*v = Visualization{
+		ID: w.ID, Type: string(w.Type), Name: string(w.Name), Description: string(w.Description),
+		Options: rawOrNil(w.Options), Query: w.Query, CreatedAt: w.CreatedAt.t, UpdatedAt: w.UpdatedAt.t,
+	}
 	return nil
 }
 
@@ -435,8 +437,10 @@ func (d *DataSource) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return fmt.Errorf("decode data source: %w", err)
 	}
-	*d = DataSource{ID: int(w.ID.v), Name: string(w.Name), Type: string(w.Type), Syntax: string(w.Syntax),
-		Paused: bool(w.Paused), PauseReason: string(w.PauseReason), ViewOnly: bool(w.ViewOnly)}
+	*d = DataSource{
+		ID: int(w.ID.v), Name: string(w.Name), Type: string(w.Type), Syntax: string(w.Syntax),
+		Paused: bool(w.Paused), PauseReason: string(w.PauseReason), ViewOnly: bool(w.ViewOnly),
+	}
 	return nil
 }
 
@@ -485,11 +489,13 @@ func (d *Dashboard) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return fmt.Errorf("decode dashboard: %w", err)
 	}
-	*d = Dashboard{ID: int(w.ID.v), Slug: string(w.Slug), Name: string(w.Name), UserID: int(w.UserID.v), User: w.User,
+	*d = Dashboard{
+		ID: int(w.ID.v), Slug: string(w.Slug), Name: string(w.Name), UserID: int(w.UserID.v), User: w.User,
 		IsArchived: bool(w.IsArchived), IsDraft: bool(w.IsDraft), IsFavorite: bool(w.IsFavorite),
 		DashboardFiltersEnabled: bool(w.DashboardFiltersEnabled), Tags: w.Tags, Widgets: w.Widgets,
 		Version: int(w.Version.v), Layout: rawOrNil(w.Layout), Options: rawOrNil(w.Options),
-		CreatedAt: w.CreatedAt.t, UpdatedAt: w.UpdatedAt.t}
+		CreatedAt: w.CreatedAt.t, UpdatedAt: w.UpdatedAt.t,
+	}
 	if d.UserID == 0 && w.User != nil {
 		d.UserID = w.User.ID
 	}
@@ -539,9 +545,11 @@ func (w *Widget) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &x); err != nil {
 		return fmt.Errorf("decode widget: %w", err)
 	}
-	*w = Widget{ID: int(x.ID.v), DashboardID: int(x.DashboardID.v), Width: int(x.Width.v), Options: rawOrNil(x.Options),
+	*w = Widget{
+		ID: int(x.ID.v), DashboardID: int(x.DashboardID.v), Width: int(x.Width.v), Options: rawOrNil(x.Options),
 		Text: string(x.Text), Visualization: x.Visualization, Restricted: bool(x.Restricted),
-		CreatedAt: x.CreatedAt.t, UpdatedAt: x.UpdatedAt.t}
+		CreatedAt: x.CreatedAt.t, UpdatedAt: x.UpdatedAt.t,
+	}
 	return nil
 }
 
@@ -580,8 +588,10 @@ func (a *Alert) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return fmt.Errorf("decode alert: %w", err)
 	}
-	*a = Alert{ID: int(w.ID.v), Name: string(w.Name), Options: rawOrNil(w.Options), State: string(w.State),
-		Rearm: w.Rearm.ptr(), LastTriggeredAt: w.LastTriggeredAt.ptr(), CreatedAt: w.CreatedAt.t, UpdatedAt: w.UpdatedAt.t}
+	*a = Alert{
+		ID: int(w.ID.v), Name: string(w.Name), Options: rawOrNil(w.Options), State: string(w.State),
+		Rearm: w.Rearm.ptr(), LastTriggeredAt: w.LastTriggeredAt.ptr(), CreatedAt: w.CreatedAt.t, UpdatedAt: w.UpdatedAt.t,
+	}
 	if w.Query != nil {
 		a.Query = *w.Query
 	}
@@ -662,9 +672,11 @@ type eventWire struct {
 }
 
 func (w *eventWire) event() Event {
-	return Event{OrgID: w.OrgID, UserID: w.UserID, Action: w.Action, ObjectType: w.ObjectType,
+	return Event{
+		OrgID: w.OrgID, UserID: w.UserID, Action: w.Action, ObjectType: w.ObjectType,
 		ObjectID: w.ObjectID.s, CreatedAt: w.CreatedAt.t, UserName: w.UserName, Browser: w.Browser,
-		Location: w.Location, Details: w.Details}
+		Location: w.Location, Details: w.Details,
+	}
 }
 
 // UnmarshalJSON decodes an event; object_id may be a string, a number or null.
@@ -745,8 +757,10 @@ func (j *Job) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return fmt.Errorf("decode job: %w", err)
 	}
-	*j = Job{ID: w.ID.s, Status: JobStatus(w.Status.v), Error: string(w.Error), QueryResultID: w.QueryResultID.ptr(),
-		UpdatedAt: w.UpdatedAt.t}
+	*j = Job{
+		ID: w.ID.s, Status: JobStatus(w.Status.v), Error: string(w.Error), QueryResultID: w.QueryResultID.ptr(),
+		UpdatedAt: w.UpdatedAt.t,
+	}
 	if j.QueryResultID == nil {
 		j.QueryResultID = w.Result.ptr()
 	}
@@ -797,8 +811,10 @@ func (r *QueryResult) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return fmt.Errorf("decode query result: %w", err)
 	}
-	*r = QueryResult{ID: int(w.ID.v), QueryHash: string(w.QueryHash), SQL: string(w.Query),
-		DataSourceID: int(w.DataSourceID.v), RetrievedAt: w.RetrievedAt.t}
+	*r = QueryResult{
+		ID: int(w.ID.v), QueryHash: string(w.QueryHash), SQL: string(w.Query),
+		DataSourceID: int(w.DataSourceID.v), RetrievedAt: w.RetrievedAt.t,
+	}
 	if w.Runtime != nil {
 		r.Runtime = *w.Runtime
 	}

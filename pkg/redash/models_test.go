@@ -91,20 +91,26 @@ func TestQueryDecodingPerVersion(t *testing.T) {
 			CreatedAt: utc("2018-04-01T09:00:00Z"), UpdatedAt: utc("2018-05-01T10:11:12.123456Z"),
 			RetrievedAt: ptr(utc("2018-05-02T06:00:41.12Z")), Runtime: ptr(1.5), DataSourceID: ptr(2), LatestQueryDataID: ptr(900),
 			Options: QueryOptions{Raw: json.RawMessage(`{"parameters": []}`), Parameters: []Parameter{}}, Version: 1,
-			User: User{ID: 7, Name: "Ann", Email: "ann@example.com", ProfileImageURL: "https://x/ann.png",
+			User: User{
+				ID: 7, Name: "Ann", Email: "ann@example.com", ProfileImageURL: "https://x/ann.png",
 				Groups: []GroupRef{{ID: 1}, {ID: 2}}, AuthType: "password",
-				CreatedAt: utc("2018-01-01T00:00:00Z"), UpdatedAt: utc("2018-01-01T00:00:00.000001Z")},
+				CreatedAt: utc("2018-01-01T00:00:00Z"), UpdatedAt: utc("2018-01-01T00:00:00.000001Z"),
+			},
 			UserID: 7, LastModifiedByID: 7,
 		}},
 		{"v5", queryV5, Query{
 			ID: 13, Name: "Churn", Description: "monthly", SQL: "select 2", QueryHash: "def",
 			Schedule: Schedule{Interval: 3600}, APIKey: "qkey5", IsFavorite: true,
 			CreatedAt: utc("2018-10-01T09:00:00.5Z"), UpdatedAt: utc("2018-10-01T10:11:12.000001Z"),
-			Options: QueryOptions{Parameters: []Parameter{{Name: "country", Title: "Country", Type: "enum",
-				Value: json.RawMessage(`"FR"`), EnumOptions: "FR\nDE"}}},
+			Options: QueryOptions{Parameters: []Parameter{{
+				Name: "country", Title: "Country", Type: "enum",
+				Value: json.RawMessage(`"FR"`), EnumOptions: "FR\nDE",
+			}}},
 			Version: 1, Tags: []string{"finance", "keep"},
-			User: User{ID: 8, Name: "Bob", Email: "bob@example.com", Groups: []GroupRef{{ID: 2}}, IsDisabled: true,
-				DisabledAt: ptr(utc("2018-09-01T00:00:00Z"))},
+			User: User{
+				ID: 8, Name: "Bob", Email: "bob@example.com", Groups: []GroupRef{{ID: 2}}, IsDisabled: true,
+				DisabledAt: ptr(utc("2018-09-01T00:00:00Z")),
+			},
 			UserID: 8, LastModifiedByID: 8,
 		}},
 		{"v8", queryV8, Query{
@@ -114,8 +120,10 @@ func TestQueryDecodingPerVersion(t *testing.T) {
 			RetrievedAt: ptr(utc("2019-10-27T14:00:00.5Z")), Runtime: ptr(0.25), DataSourceID: ptr(3), LatestQueryDataID: ptr(901),
 			Options: QueryOptions{Parameters: []Parameter{{Name: "d", Title: "d", Type: "query", QueryID: ptr(77)}}},
 			Version: 1, Tags: []string{},
-			User: User{ID: 9, Name: "Cy", Email: "cy@example.com", Groups: []GroupRef{{ID: 1}}, IsEmailVerified: true,
-				ActiveAt: ptr(utc("2019-10-27T13:00:00Z"))},
+			User: User{
+				ID: 9, Name: "Cy", Email: "cy@example.com", Groups: []GroupRef{{ID: 1}}, IsEmailVerified: true,
+				ActiveAt: ptr(utc("2019-10-27T13:00:00Z")),
+			},
 			UserID: 9, LastModifiedByID: 9,
 		}},
 		{"v10", queryV10, Query{
@@ -133,9 +141,11 @@ func TestQueryDecodingPerVersion(t *testing.T) {
 			CreatedAt: utc("2023-04-05T06:07:08Z"), UpdatedAt: utc("2025-01-02T10:11:12.345Z"),
 			RetrievedAt: ptr(utc("2025-01-02T06:00:41.12Z")), Runtime: ptr(3.21), DataSourceID: ptr(3), LatestQueryDataID: ptr(9001),
 			Options: QueryOptions{Parameters: []Parameter{}}, Version: 1, Tags: []string{"finance"},
-			User: User{ID: 7, Name: "Ann", Email: "ann@example.com", ProfileImageURL: "p", Groups: []GroupRef{{ID: 1}, {ID: 2}},
+			User: User{
+				ID: 7, Name: "Ann", Email: "ann@example.com", ProfileImageURL: "p", Groups: []GroupRef{{ID: 1}, {ID: 2}},
 				IsEmailVerified: true, AuthType: "password", CreatedAt: utc("2023-01-01T00:00:00Z"), UpdatedAt: utc("2025-01-01T00:00:00Z"),
-				ActiveAt: ptr(utc("2025-01-02T00:00:00Z"))},
+				ActiveAt: ptr(utc("2025-01-02T00:00:00Z")),
+			},
 			UserID: 7, LastModifiedByID: 7,
 		}},
 	}
@@ -203,12 +213,18 @@ func TestUserDecoding(t *testing.T) {
 		json string
 		want User
 	}{
-		{"v4", `{"id": 1, "name": "A", "email": "a@x", "groups": [1, 3], "created_at": "2018-01-01T00:00:00+00:00"}`,
-			User{ID: 1, Name: "A", Email: "a@x", Groups: []GroupRef{{ID: 1}, {ID: 3}}, CreatedAt: utc("2018-01-01T00:00:00Z")}},
-		{"v5 disabled by date", `{"id": 2, "name": "B", "email": "b@x", "groups": [{"id": 1, "name": "admin"}, {"id": 2, "name": "default"}], "disabled_at": "2018-10-01T00:00:00+00:00"}`,
-			User{ID: 2, Name: "B", Email: "b@x", Groups: []GroupRef{{1, "admin"}, {2, "default"}}, IsDisabled: true, DisabledAt: ptr(utc("2018-10-01T00:00:00Z"))}},
-		{"v8 flags", `{"id": 3, "name": "C", "email": "c@x", "groups": [{"id": 2, "name": "default"}], "disabled_at": null, "is_disabled": true, "is_invitation_pending": true, "is_email_verified": false}`,
-			User{ID: 3, Name: "C", Email: "c@x", Groups: []GroupRef{{2, "default"}}, IsDisabled: true, IsInvitationPending: true}},
+		{
+			"v4", `{"id": 1, "name": "A", "email": "a@x", "groups": [1, 3], "created_at": "2018-01-01T00:00:00+00:00"}`,
+			User{ID: 1, Name: "A", Email: "a@x", Groups: []GroupRef{{ID: 1}, {ID: 3}}, CreatedAt: utc("2018-01-01T00:00:00Z")},
+		},
+		{
+			"v5 disabled by date", `{"id": 2, "name": "B", "email": "b@x", "groups": [{"id": 1, "name": "admin"}, {"id": 2, "name": "default"}], "disabled_at": "2018-10-01T00:00:00+00:00"}`,
+			User{ID: 2, Name: "B", Email: "b@x", Groups: []GroupRef{{1, "admin"}, {2, "default"}}, IsDisabled: true, DisabledAt: ptr(utc("2018-10-01T00:00:00Z"))},
+		},
+		{
+			"v8 flags", `{"id": 3, "name": "C", "email": "c@x", "groups": [{"id": 2, "name": "default"}], "disabled_at": null, "is_disabled": true, "is_invitation_pending": true, "is_email_verified": false}`,
+			User{ID: 3, Name: "C", Email: "c@x", Groups: []GroupRef{{2, "default"}}, IsDisabled: true, IsInvitationPending: true},
+		},
 		{"group id as string", `{"id": 4, "groups": ["5"]}`, User{ID: 4, Groups: []GroupRef{{ID: 5}}}},
 	}
 	for _, tt := range tests {
@@ -319,8 +335,10 @@ func TestJobDecoding(t *testing.T) {
 	}{
 		{`{"id": "c1f4", "updated_at": 0, "status": 1, "error": "", "query_result_id": null}`, Job{ID: "c1f4", Status: JobPending}},
 		{`{"id": "c1f4", "updated_at": 1572181323.5, "status": 2, "error": ""}`, Job{ID: "c1f4", Status: JobStarted, UpdatedAt: time.Unix(1572181323, 5e8).UTC()}},
-		{`{"id": "r1", "updated_at": "2021-11-01T10:00:00.123Z", "status": 3, "error": "", "result": 88, "query_result_id": 88}`,
-			Job{ID: "r1", Status: JobFinished, QueryResultID: ptr(88), UpdatedAt: utc("2021-11-01T10:00:00.123Z")}},
+		{
+			`{"id": "r1", "updated_at": "2021-11-01T10:00:00.123Z", "status": 3, "error": "", "result": 88, "query_result_id": 88}`,
+			Job{ID: "r1", Status: JobFinished, QueryResultID: ptr(88), UpdatedAt: utc("2021-11-01T10:00:00.123Z")},
+		},
 		{`{"id": "r2", "updated_at": 0, "status": 3, "result": 89}`, Job{ID: "r2", Status: JobFinished, QueryResultID: ptr(89)}},
 		{`{"id": "r3", "status": 4, "error": "Query cancelled by user."}`, Job{ID: "r3", Status: JobFailed, Error: "Query cancelled by user."}},
 	}
@@ -446,9 +464,11 @@ func roundTrip[T any](t *testing.T, v T) T {
 
 func TestModelsRoundTripThroughJSON(t *testing.T) {
 	notRaw := cmp.FilterPath(func(p cmp.Path) bool { return p.Last().Type() != reflect.TypeFor[json.RawMessage]() }, cmpopts.EquateEmpty())
-	opts := cmp.Options{cmpopts.IgnoreUnexported(Schedule{}), notRaw,
+	opts := cmp.Options{
+		cmpopts.IgnoreUnexported(Schedule{}), notRaw,
 		cmpopts.IgnoreFields(QueryOptions{}, "Raw"), cmpopts.IgnoreFields(Parameter{}, "Raw"), cmpopts.EquateApproxTime(0),
-		cmp.Comparer(sameJSON)}
+		cmp.Comparer(sameJSON),
+	}
 	for _, in := range []string{queryV4, queryV5, queryV8, queryV10, queryV25} {
 		var q Query
 		require.NoError(t, json.Unmarshal([]byte(in), &q))

@@ -149,8 +149,10 @@ func (s *QueriesService) pager(ctx context.Context, opts QueryListOptions) (page
 	if err != nil {
 		return pager[Query]{}, err
 	}
-	return pager[Query]{fetch: fetch, start: page.Page, size: page.PageSize, ahead: s.client.readAhead(),
-		filter: dedupeBy(func(q Query) int { return q.ID })}, nil
+	return pager[Query]{
+		fetch: fetch, start: page.Page, size: page.PageSize, ahead: s.client.readAhead(),
+		filter: dedupeBy(func(q Query) int { return q.ID }),
+	}, nil
 }
 
 // ListAll returns every query of the list; see ListIter.
@@ -302,8 +304,10 @@ func (s *QueriesService) Update(ctx context.Context, id int, req UpdateQueryRequ
 		return nil, fmt.Errorf("update query %d: %w", id, err)
 	}
 	var q Query
-	if err := s.client.do(ctx, request{method: http.MethodPost, path: "api/queries/" + strconv.Itoa(id),
-		body: body, out: &q, idempotent: true}); err != nil {
+	if err := s.client.do(ctx, request{
+		method: http.MethodPost, path: "api/queries/" + strconv.Itoa(id),
+		body: body, out: &q, idempotent: true,
+	}); err != nil {
 		return nil, fmt.Errorf("update query %d: %w", id, err)
 	}
 	return &q, nil

@@ -54,8 +54,10 @@ func newSubmitClient(t *testing.T, version string, handle func(w http.ResponseWr
 	s := &submitServer{handle: handle}
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	policy := retry.Policy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxRetryAfter: 10 * time.Second,
-		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
+	policy := retry.Policy{
+		MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxRetryAfter: 10 * time.Second,
+		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
+	}
 	c, err := NewClient(srv.URL, WithAPIKey(testKey), WithVersion(MustParseVersion(version)), WithRetryPolicy(policy))
 	require.NoError(t, err)
 	return c, s
@@ -95,7 +97,8 @@ func TestSubmitCachedResultSkipsRows(t *testing.T) {
 				submitWriteJSON(w, http.StatusOK, submitCachedAnswer(2000, rowsFirst))
 			})
 			sub, err := c.Queries.Submit(context.Background(), Query{ID: 42}, SubmitRequest{
-				Parameters: map[string]any{"n": json.Number("5")}, MaxAge: submitIntp(3600), ApplyAutoLimit: new(bool)}, ResultHandler{})
+				Parameters: map[string]any{"n": json.Number("5")}, MaxAge: submitIntp(3600), ApplyAutoLimit: new(bool),
+			}, ResultHandler{})
 			require.NoError(t, err)
 			require.NotNil(t, sub.Result)
 			assert.Nil(t, sub.Job)
@@ -150,7 +153,8 @@ func TestSubmitLegacy(t *testing.T) {
 	t.Run("rendered SQL", func(t *testing.T) {
 		c, s := newSubmitClient(t, "5.0.2", answer)
 		sub, err := c.Queries.Submit(context.Background(), q, SubmitRequest{
-			Parameters: map[string]any{"day": "2025-01-01"}, SQL: "select * from t where d = '2025-01-01'", MaxAge: submitIntp(60)}, ResultHandler{})
+			Parameters: map[string]any{"day": "2025-01-01"}, SQL: "select * from t where d = '2025-01-01'", MaxAge: submitIntp(60),
+		}, ResultHandler{})
 		require.NoError(t, err)
 		require.NotNil(t, sub.Job)
 		reqs := s.seen()
@@ -369,7 +373,8 @@ func TestSubmitStreamEdgeCases(t *testing.T) {
 		})
 		sub, err := c.Queries.Submit(context.Background(), Query{ID: 1}, SubmitRequest{}, ResultHandler{
 			Columns: func([]Column) error { t.Error("columns of a job"); return nil },
-			Row:     func(map[string]any) error { t.Error("row of a job"); return nil }})
+			Row:     func(map[string]any) error { t.Error("row of a job"); return nil },
+		})
 		require.NoError(t, err)
 		require.NotNil(t, sub.Job)
 	})

@@ -45,15 +45,27 @@ func TestQueriesUpdate(t *testing.T) {
 	}{
 		{"10.1.0", UpdateQueryRequest{Tags: &[]string{"keep", "finance"}, Version: ptr(1)}, `{"tags": ["keep", "finance"], "version": 1}`, nil},
 		{"10.1.0", UpdateQueryRequest{Tags: &[]string{}}, `{"tags": []}`, nil},
-		{"10.1.0", UpdateQueryRequest{IsArchived: ptr(false), Schedule: &Schedule{Interval: 3600}},
-			`{"is_archived": false, "schedule": {"interval": 3600, "time": null, "day_of_week": null, "until": null}}`, nil},
+		{
+			"10.1.0",
+			UpdateQueryRequest{IsArchived: ptr(false), Schedule: &Schedule{Interval: 3600}},
+			`{"is_archived": false, "schedule": {"interval": 3600, "time": null, "day_of_week": null, "until": null}}`, nil,
+		},
 		{"10.1.0", UpdateQueryRequest{Schedule: &Schedule{}}, `{"schedule": null}`, nil},
-		{"5.0.2", UpdateQueryRequest{Schedule: &Schedule{Interval: 86400, Time: "06:00"}, IsDraft: ptr(false)},
-			`{"schedule": "06:00", "is_draft": false}`, nil},
-		{"4.0.2", UpdateQueryRequest{Name: ptr("n"), Description: ptr(""), SQL: ptr("select 1"), DataSourceID: ptr(2)},
-			`{"name": "n", "description": "", "query": "select 1", "data_source_id": 2}`, nil},
-		{"10.1.0", UpdateQueryRequest{Options: &QueryOptions{Raw: json.RawMessage(`{"parameters":[],"apply_auto_limit":true}`)}},
-			`{"options": {"parameters": [], "apply_auto_limit": true}}`, nil},
+		{
+			"5.0.2",
+			UpdateQueryRequest{Schedule: &Schedule{Interval: 86400, Time: "06:00"}, IsDraft: ptr(false)},
+			`{"schedule": "06:00", "is_draft": false}`, nil,
+		},
+		{
+			"4.0.2",
+			UpdateQueryRequest{Name: ptr("n"), Description: ptr(""), SQL: ptr("select 1"), DataSourceID: ptr(2)},
+			`{"name": "n", "description": "", "query": "select 1", "data_source_id": 2}`, nil,
+		},
+		{
+			"10.1.0",
+			UpdateQueryRequest{Options: &QueryOptions{Raw: json.RawMessage(`{"parameters":[],"apply_auto_limit":true}`)}},
+			`{"options": {"parameters": [], "apply_auto_limit": true}}`, nil,
+		},
 		{"4.0.2", UpdateQueryRequest{Tags: &[]string{"keep"}}, "", ErrUnsupported},
 	}
 	for i, tt := range tests {
@@ -114,8 +126,10 @@ func TestQueriesCreate(t *testing.T) {
 		writeJSON(w, 200, q)
 	}
 	c, _ := f.start(WithVersion(MustParseVersion("8.0.0")))
-	q, err := c.Queries.Create(context.Background(), CreateQueryRequest{Name: "n", SQL: "select 1", DataSourceID: 2,
-		Schedule: &Schedule{Interval: 600}, Tags: []string{"t"}})
+	q, err := c.Queries.Create(context.Background(), CreateQueryRequest{
+		Name: "n", SQL: "select 1", DataSourceID: 2,
+		Schedule: &Schedule{Interval: 600}, Tags: []string{"t"},
+	})
 	require.NoError(t, err)
 	assert.True(t, q.IsDraft)
 	assert.JSONEq(t, `{"name": "n", "query": "select 1", "data_source_id": 2, "options": {"parameters": []},
@@ -153,9 +167,11 @@ func TestQueriesTags(t *testing.T) {
 }
 
 func dashboardJSON(id int, slug string) map[string]any {
-	return map[string]any{"id": id, "slug": slug, "name": "Dash " + strconv.Itoa(id), "user_id": 7,
+	return map[string]any{
+		"id": id, "slug": slug, "name": "Dash " + strconv.Itoa(id), "user_id": 7,
 		"is_archived": false, "is_draft": false, "widgets": nil, "version": 1, "layout": []any{},
-		"created_at": "2020-01-01T00:00:00Z", "updated_at": "2020-01-01T00:00:00Z"}
+		"created_at": "2020-01-01T00:00:00Z", "updated_at": "2020-01-01T00:00:00Z",
+	}
 }
 
 func TestDashboardsList(t *testing.T) {
@@ -210,8 +226,10 @@ func TestDashboardsGetByRef(t *testing.T) {
 			f := newFake(t, tc.version)
 			f.routes["GET "+tc.path] = func(w http.ResponseWriter, _ *http.Request) {
 				d := dashboardJSON(5, "sales")
-				d["widgets"] = []any{map[string]any{"id": 50, "dashboard_id": 5, "width": 1, "options": map[string]any{},
-					"visualization": map[string]any{"id": 30, "type": "TABLE", "query": f.makeQuery(12)}}}
+				d["widgets"] = []any{map[string]any{
+					"id": 50, "dashboard_id": 5, "width": 1, "options": map[string]any{},
+					"visualization": map[string]any{"id": 30, "type": "TABLE", "query": f.makeQuery(12)},
+				}}
 				writeJSON(w, 200, d)
 			}
 			c, _ := f.start()
@@ -237,8 +255,10 @@ func TestWidgetsCreateAndDelete(t *testing.T) {
 			f := newFake(t, "10.1.0")
 			f.routes["POST /api/widgets"] = func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, tc.body) }
 			c, _ := f.start()
-			w, err := c.Widgets.Create(context.Background(), CreateWidgetRequest{DashboardID: 5, VisualizationID: ptr(30), Width: 1,
-				Options: json.RawMessage(`{"position":{"col":3}}`)})
+			w, err := c.Widgets.Create(context.Background(), CreateWidgetRequest{
+				DashboardID: 5, VisualizationID: ptr(30), Width: 1,
+				Options: json.RawMessage(`{"position":{"col":3}}`),
+			})
 			require.NoError(t, err)
 			assert.Equal(t, 77, w.ID)
 			assert.JSONEq(t, `{"dashboard_id": 5, "visualization_id": 30, "width": 1, "options": {"position": {"col": 3}}, "text": ""}`, lastRequest(t, f).Body)
@@ -328,8 +348,10 @@ func TestDataSourcesList(t *testing.T) {
 func TestAlerts(t *testing.T) {
 	f := newFake(t, "10.1.0")
 	alert := func(id int) map[string]any {
-		return map[string]any{"id": id, "name": "a", "options": map[string]any{"op": ">"}, "state": "ok", "rearm": 60,
-			"query": f.makeQuery(3), "user": map[string]any{"id": 7}}
+		return map[string]any{
+			"id": id, "name": "a", "options": map[string]any{"op": ">"}, "state": "ok", "rearm": 60,
+			"query": f.makeQuery(3), "user": map[string]any{"id": 7},
+		}
 	}
 	f.routes["GET /api/alerts"] = func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, 200, []any{alert(1), alert(2), alert(1)})
@@ -376,8 +398,10 @@ func eventLog(f *fakeRedash, events func() []map[string]any) {
 }
 
 func makeEvent(i int, at time.Time) map[string]any {
-	return map[string]any{"org_id": 1, "user_id": 7, "action": "view", "object_type": "query", "object_id": strconv.Itoa(i),
-		"created_at": at.Format(time.RFC3339), "user_name": "Ann", "details": map[string]any{}}
+	return map[string]any{
+		"org_id": 1, "user_id": 7, "action": "view", "object_type": "query", "object_id": strconv.Itoa(i),
+		"created_at": at.Format(time.RFC3339), "user_name": "Ann", "details": map[string]any{},
+	}
 }
 
 func TestEventsListIter(t *testing.T) {
@@ -535,9 +559,13 @@ func TestJobsWait(t *testing.T) {
 }
 
 func TestExecuteAndResults(t *testing.T) {
-	resultBody := map[string]any{"query_result": map[string]any{"id": 55, "query_hash": "h", "query": "select 1",
-		"data": map[string]any{"columns": []any{map[string]any{"name": "n", "friendly_name": "n", "type": "integer"}},
-			"rows": []any{map[string]any{"n": 1}}}, "data_source_id": 1, "runtime": 0.1, "retrieved_at": "2025-01-01T00:00:00Z"}}
+	resultBody := map[string]any{"query_result": map[string]any{
+		"id": 55, "query_hash": "h", "query": "select 1",
+		"data": map[string]any{
+			"columns": []any{map[string]any{"name": "n", "friendly_name": "n", "type": "integer"}},
+			"rows":    []any{map[string]any{"n": 1}},
+		}, "data_source_id": 1, "runtime": 0.1, "retrieved_at": "2025-01-01T00:00:00Z",
+	}}
 	q := Query{ID: 7, SQL: "select {{ n }}", DataSourceID: ptr(1)}
 	t.Run("v8 posts to the query", func(t *testing.T) {
 		f := newFake(t, "8.0.0")
@@ -561,8 +589,10 @@ func TestExecuteAndResults(t *testing.T) {
 		f := newFake(t, "4.0.2")
 		f.routes["POST /api/query_results"] = func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, resultBody) }
 		c, _ := f.start()
-		res, err := c.Queries.Execute(context.Background(), q, ExecuteRequest{Parameters: map[string]any{"n": 5,
-			"range": map[string]any{"start": "2025-01-01", "end": "2025-01-31"}}})
+		res, err := c.Queries.Execute(context.Background(), q, ExecuteRequest{Parameters: map[string]any{
+			"n":     5,
+			"range": map[string]any{"start": "2025-01-01", "end": "2025-01-31"},
+		}})
 		require.NoError(t, err)
 		require.NotNil(t, res.Result)
 		assert.Equal(t, 55, res.Result.ID)
@@ -610,10 +640,12 @@ func TestAdmin(t *testing.T) {
 	t.Run("status", func(t *testing.T) {
 		f := newFake(t, "10.1.0")
 		f.routes["GET /status.json"] = func(w http.ResponseWriter, _ *http.Request) {
-			writeJSON(w, 200, map[string]any{"version": "10.1.0", "queries_count": 15000, "dashboards_count": "600",
+			writeJSON(w, 200, map[string]any{
+				"version": "10.1.0", "queries_count": 15000, "dashboards_count": "600",
 				"widgets_count": 2000, "redis_used_memory": 1024, "redis_used_memory_human": "1K", "workers": []any{},
 				"manager":          map[string]any{"last_refresh_at": "1690000000.12", "queues": map[string]any{"queries": map[string]any{"size": 0}}},
-				"database_metrics": map[string]any{"metrics": []any{[]any{"Redash DB Size", 100}}}})
+				"database_metrics": map[string]any{"metrics": []any{[]any{"Redash DB Size", 100}}},
+			})
 		}
 		c, _ := f.start()
 		s, err := c.Admin.Status(context.Background())
@@ -629,11 +661,17 @@ func TestAdmin(t *testing.T) {
 		f.routes["GET /api/admin/queries/rq_status"] = func(w http.ResponseWriter, _ *http.Request) {
 			writeJSON(w, 200, map[string]any{
 				"queues": map[string]any{"queries": map[string]any{"name": "queries", "queued": 2, "started": []any{
-					map[string]any{"id": "j", "name": "execute_query", "origin": "queries", "enqueued_at": "2025-01-01T00:00:00Z",
-						"started_at": "2025-01-01T00:00:01Z", "meta": map[string]any{"query_id": 42}}}}},
-				"workers": []any{map[string]any{"name": "w1", "hostname": "h", "pid": 12, "queues": "queries, scheduled_queries",
+					map[string]any{
+						"id": "j", "name": "execute_query", "origin": "queries", "enqueued_at": "2025-01-01T00:00:00Z",
+						"started_at": "2025-01-01T00:00:01Z", "meta": map[string]any{"query_id": 42},
+					},
+				}}},
+				"workers": []any{map[string]any{
+					"name": "w1", "hostname": "h", "pid": 12, "queues": "queries, scheduled_queries",
 					"state": "busy", "last_heartbeat": "2025-01-01T00:00:00Z", "current_job": "j (execute_query)",
-					"successful_jobs": 10, "failed_jobs": 0, "total_working_time": 12.5}}})
+					"successful_jobs": 10, "failed_jobs": 0, "total_working_time": 12.5,
+				}},
+			})
 		}
 		c, _ := f.start()
 		s, err := c.Admin.RQStatus(context.Background())

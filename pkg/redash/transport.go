@@ -309,8 +309,10 @@ func classify(req *http.Request, code int, h http.Header, body []byte) error {
 	default:
 		if !isJSON {
 			if code == http.StatusForbidden && strings.Contains(path, "/api/admin/") {
-				return &AuthError{StatusCode: code, Method: method, URL: u,
-					Hint: "this endpoint needs a super-admin key (a bad or missing key gets the same answer)"}
+				return &AuthError{
+					StatusCode: code, Method: method, URL: u,
+					Hint: "this endpoint needs a super-admin key (a bad or missing key gets the same answer)",
+				}
 			}
 			return &HTMLError{StatusCode: code, Method: method, URL: u, ContentType: ct, Title: htmlTitle(body)}
 		}

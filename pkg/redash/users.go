@@ -110,8 +110,10 @@ func (s *UsersService) ListIter(ctx context.Context, opts UserListOptions) iter.
 			return
 		}
 		dedupe, keep := dedupeBy(func(u User) int { return u.ID }), opts.keep(v)
-		p := pager[User]{fetch: fetch, start: page.Page, size: page.PageSize, ahead: s.client.readAhead(),
-			filter: func(us []User) []User { return filterSlice(dedupe(us), keep) }}
+		p := pager[User]{
+			fetch: fetch, start: page.Page, size: page.PageSize, ahead: s.client.readAhead(),
+			filter: func(us []User) []User { return filterSlice(dedupe(us), keep) },
+		}
 		p.iter(ctx)(yield)
 	}
 }

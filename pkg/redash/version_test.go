@@ -76,9 +76,11 @@ func TestFeatureGates(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.v, func(t *testing.T) {
 			v := MustParseVersion(tt.v)
-			got := gates{v.HasTags(), v.TagsObjectShape(), v.HasArchiveList(), v.HasFavorites(), v.HasResultsPost(),
+			got := gates{
+				v.HasTags(), v.TagsObjectShape(), v.HasArchiveList(), v.HasFavorites(), v.HasResultsPost(),
 				v.DashboardsByID(), v.PaginatedUsers(), v.PaginatedDashboards(), v.ScheduleIsObject(), v.RecordsViewOnGet(),
-				v.HasRQ(), v.AllDraftsListed(), v.HasQuerySearch(), v.HasAdminTasks()}
+				v.HasRQ(), v.AllDraftsListed(), v.HasQuerySearch(), v.HasAdminTasks(),
+			}
 			assert.Equal(t, tt.want, got)
 		})
 	}
@@ -115,8 +117,10 @@ func TestSessionAndVersionDetection(t *testing.T) {
 func TestVersionWithQueryKey(t *testing.T) {
 	f := newFake(t, "10.1.0")
 	f.routes["GET /api/session"] = func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, 200, map[string]any{"user": map[string]any{"permissions": []string{}, "apiKey": testKey},
-			"org_slug": "default", "client_config": map[string]any{"pageSize": 20}})
+		writeJSON(w, 200, map[string]any{
+			"user":     map[string]any{"permissions": []string{}, "apiKey": testKey},
+			"org_slug": "default", "client_config": map[string]any{"pageSize": 20},
+		})
 	}
 	c, _ := f.start()
 	s, err := c.Session(context.Background())

@@ -297,7 +297,8 @@ func (e *Exporter) Run(ctx context.Context, p *Prepared, sink Sink) (sum *Summar
 		var err error
 		rows = e.feed(sink)
 		sub, err = e.client.Queries.Submit(ctx, *p.Query, redash.SubmitRequest{
-			Parameters: p.Values, SQL: p.SQL, MaxAge: p.Request.Freshness.maxAge()}, rows.handler())
+			Parameters: p.Values, SQL: p.SQL, MaxAge: p.Request.Freshness.maxAge(),
+		}, rows.handler())
 		if err == nil && sub.Result != nil || rows.begun {
 			sum.Attempts++
 		}

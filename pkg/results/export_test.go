@@ -158,8 +158,10 @@ func TestExportEveryDialect(t *testing.T) {
 			if redash.MustParseVersion(v).HasResultsPost() {
 				assert.Equal(t, map[string]any{
 					"_path": fmt.Sprintf("/api/queries/%d/results", id),
-					"parameters": map[string]any{"region": "AMER", "n": 10.0,
-						"period": map[string]any{"start": "2025-01-01", "end": "2025-01-31"}},
+					"parameters": map[string]any{
+						"region": "AMER", "n": 10.0,
+						"period": map[string]any{"start": "2025-01-01", "end": "2025-01-31"},
+					},
 				}, posts[0])
 			} else {
 				assert.Equal(t, map[string]any{
@@ -671,13 +673,15 @@ func TestExportProgress(t *testing.T) {
 	id := e.addQuery(t, "Sales", "SELECT day, region, total AS total FROM sales", "")
 	var stages []results.Stage
 	var last int64
-	exp := results.NewExporter(e.client, results.Options{Now: func() time.Time { return now }, PollInterval: time.Millisecond,
+	exp := results.NewExporter(e.client, results.Options{
+		Now: func() time.Time { return now }, PollInterval: time.Millisecond,
 		Progress: func(p results.Progress) {
 			if len(stages) == 0 || stages[len(stages)-1] != p.Stage {
 				stages = append(stages, p.Stage)
 			}
 			last = p.Rows
-		}})
+		},
+	})
 	sink := &recordSink{}
 	sum, err := exp.Export(context.Background(), results.Request{QueryID: id}, sink)
 	require.NoError(t, err)
@@ -685,8 +689,11 @@ func TestExportProgress(t *testing.T) {
 	assert.Equal(t, sum.Rows, last)
 	assert.True(t, sink.committed)
 	assert.Equal(t, results.Info{QueryID: id, ResultID: sum.ResultID, RetrievedAt: sum.RetrievedAt, Columns: 3, Rows: sum.Rows}, sink.info)
-	assert.Equal(t, []redash.Column{{Name: "day", FriendlyName: "day", Type: "date"}, {Name: "region", FriendlyName: "region", Type: "string"},
-		{Name: "total", FriendlyName: "total", Type: "integer"}}, sink.cols)
+	assert.Equal(t, []redash.Column{
+		{Name: "day", FriendlyName: "day", Type: "date"},
+		{Name: "region", FriendlyName: "region", Type: "string"},
+		{Name: "total", FriendlyName: "total", Type: "integer"},
+	}, sink.cols)
 	for _, r := range sink.rows {
 		require.Len(t, r, 3)
 		assert.IsType(t, "", r[0])
@@ -699,12 +706,14 @@ func TestExportInterrupted(t *testing.T) {
 	e := newEnv(t, "10.1.0", nil)
 	id := e.addQuery(t, "Sales", "SELECT day, region, total AS total FROM sales", "")
 	ctx, cancel := context.WithCancel(context.Background())
-	exp := results.NewExporter(e.client, results.Options{Now: func() time.Time { return now }, PollInterval: time.Millisecond,
+	exp := results.NewExporter(e.client, results.Options{
+		Now: func() time.Time { return now }, PollInterval: time.Millisecond,
 		Progress: func(p results.Progress) {
 			if p.Stage == results.StageWait {
 				cancel()
 			}
-		}})
+		},
+	})
 	sink := &recordSink{}
 	_, err := exp.Export(ctx, results.Request{QueryID: id}, sink)
 	require.ErrorIs(t, err, context.Canceled)
@@ -715,8 +724,10 @@ func TestExportInterrupted(t *testing.T) {
 func TestStaleResultErrorText(t *testing.T) {
 	err := &results.StaleResultError{QueryID: 4, ResultID: 9, RetrievedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Age: 90*time.Minute + 1500*time.Millisecond, Max: time.Hour}
 	assert.Equal(t, "query 4: result 9 is 1h30m old (retrieved 2026-01-02T03:04:05Z), older than the allowed 1h: nothing was written", err.Error())
-	for d, want := range map[time.Duration]string{-time.Second: "0s", 0: "0s", 59 * time.Second: "59s", 90 * time.Second: "1m", 3 * time.Hour: "3h",
-		3*time.Hour + 4*time.Minute: "3h4m", 48 * time.Hour: "2d", 50 * time.Hour: "2d2h"} {
+	for d, want := range map[time.Duration]string{
+		-time.Second: "0s", 0: "0s", 59 * time.Second: "59s", 90 * time.Second: "1m", 3 * time.Hour: "3h",
+		3*time.Hour + 4*time.Minute: "3h4m", 48 * time.Hour: "2d", 50 * time.Hour: "2d2h",
+	} {
 		assert.Equal(t, want, results.HumanAge(d))
 	}
 	assert.False(t, errors.Is(err, redash.ErrNotFound))

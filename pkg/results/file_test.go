@@ -17,14 +17,21 @@ import (
 )
 
 var typedCols = []redash.Column{
-	{Name: "id", Type: "integer"}, {Name: "name", Type: "string"}, {Name: "amount", Type: "float"},
-	{Name: "ok", Type: "boolean"}, {Name: "day", Type: "date"}, {Name: "at", Type: "datetime"},
-	{Name: "misc"}, {Name: "nested", Type: "string"},
+	{Name: "id", Type: "integer"},
+	{Name: "name", Type: "string"},
+	{Name: "amount", Type: "float"},
+	{Name: "ok", Type: "boolean"},
+	{Name: "day", Type: "date"},
+	{Name: "at", Type: "datetime"},
+	{Name: "misc"},
+	{Name: "nested", Type: "string"},
 }
 
 var typedRows = [][]any{
-	{json.Number("1"), "Zoë, \"the\" café\nline 2", json.Number("1234.5000"), true, "2025-01-02", "2025-01-02T03:04:05.123+00:00", nil,
-		map[string]any{"a": []any{json.Number("1"), "x"}}},
+	{
+		json.Number("1"), "Zoë, \"the\" café\nline 2", json.Number("1234.5000"), true, "2025-01-02", "2025-01-02T03:04:05.123+00:00", nil,
+		map[string]any{"a": []any{json.Number("1"), "x"}},
+	},
 	{json.Number("-9007199254740993"), "=SUM(A1)", json.Number("1e-7"), false, nil, nil, "tab\there \u2028 ctrl\x01 bad\xff", nil},
 	{json.Number("0"), "", nil, nil, nil, nil, "😀 日本語", []any{}},
 	{json.Number("4"), " leading space"},

@@ -154,8 +154,11 @@ func TestResolveProblems(t *testing.T) {
 		args    Args
 		want    string
 	}{
-		{"unknown name", "10.1.0", Args{"nope": {"1"}},
-			`query 42: parameter "nope": unknown parameter: the query's parameters are t, tp, n, e, em, qd, qm, d, dl, ds, dr, dtr, dsr`},
+		{
+			"unknown name", "10.1.0",
+			Args{"nope": {"1"}},
+			`query 42: parameter "nope": unknown parameter: the query's parameters are t, tp, n, e, em, qd, qm, d, dl, ds, dr, dtr, dsr`,
+		},
 		{"text pattern", "26.3.0", Args{"tp": {"ABC"}}, `query 42: parameter "tp": "ABC" does not match the pattern [a-z]+[0-9]?`},
 		{"number", "10.1.0", Args{"n": {"12abc"}}, `query 42: parameter "n": "12abc" is not a number`},
 		{"number NaN", "10.1.0", Args{"n": {"NaN"}}, `query 42: parameter "n": "NaN" is not a number`},
@@ -167,13 +170,19 @@ func TestResolveProblems(t *testing.T) {
 		{"date", "10.1.0", Args{"d": {"2025-02-30"}}, `query 42: parameter "d": "2025-02-30" is not a date YYYY-MM-DD or one of d_now, d_yesterday`},
 		{"date range value for a date", "10.1.0", Args{"d": {"d_last_week"}}, `query 42: parameter "d": "d_last_week" is not a date YYYY-MM-DD or one of d_now, d_yesterday`},
 		{"dynamic date on v5", "5.0.2", Args{"d": {"d_now"}}, `query 42: parameter "d": "d_now" is not a date YYYY-MM-DD (dynamic date values need Redash 8 or later; this is 5.0.2)`},
-		{"range without separator", "8.0.0", Args{"dr": {"2024-01-01"}},
-			`query 42: parameter "dr": "2024-01-01" is not a range START..END (each YYYY-MM-DD) or one of d_last_7_days, d_last_month, d_last_week, d_last_year, d_this_month, d_this_week, d_this_year, d_today, d_yesterday`},
+		{
+			"range without separator", "8.0.0",
+			Args{"dr": {"2024-01-01"}},
+			`query 42: parameter "dr": "2024-01-01" is not a range START..END (each YYYY-MM-DD) or one of d_last_7_days, d_last_month, d_last_week, d_last_year, d_this_month, d_this_week, d_this_year, d_today, d_yesterday`,
+		},
 		{"range backwards", "10.1.0", Args{"dr": {"2024-02-01..2024-01-01"}}, `query 42: parameter "dr": "2024-02-01..2024-01-01" ends before it starts`},
 		{"range JSON without end", "10.1.0", Args{"dr": {`{"start": "2024-01-01"}`}}, `query 42: parameter "dr": "{\"start\": \"2024-01-01\"}" needs both "start" and "end" as strings`},
 		{"range bad date", "10.1.0", Args{"dsr": {"2024-01-01..yesterday"}}, `query 42: parameter "dsr": "2024-01-01..yesterday" is not a range START..END (each YYYY-MM-DD HH:MM:SS) or one of `},
-		{"two problems at once", "10.1.0", Args{"n": {"x"}, "zz": {"1"}},
-			`query 42: parameter "zz": unknown parameter: the query's parameters are t, tp, n, e, em, qd, qm, d, dl, ds, dr, dtr, dsr; parameter "n": "x" is not a number`},
+		{
+			"two problems at once", "10.1.0",
+			Args{"n": {"x"}, "zz": {"1"}},
+			`query 42: parameter "zz": unknown parameter: the query's parameters are t, tp, n, e, em, qd, qm, d, dl, ds, dr, dtr, dsr; parameter "n": "x" is not a number`,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -165,12 +165,18 @@ func TestCredentialErrors(t *testing.T) {
 	}{
 		{"missing file", filepath.Join(dir, "nope.json"), "", "google credentials: open " + filepath.Join(dir, "nope.json") + ": no such file or directory"},
 		{"not JSON", notJSON, "", "google credentials " + notJSON + ": not a JSON key file"},
-		{"user credentials", writeKey(t, tok.URL, func(k map[string]any) { k["type"] = "authorized_user" }), "",
-			`type "authorized_user" is not a service-account key`},
-		{"no private key", writeKey(t, tok.URL, func(k map[string]any) { delete(k, "private_key") }), "",
-			"the service-account key has no client_email or private_key"},
-		{"no default credentials", "", filepath.Join(dir, "nope.json"),
-			"no Google credentials: give a service-account key file (--credentials) or set up Application Default Credentials"},
+		{
+			"user credentials", writeKey(t, tok.URL, func(k map[string]any) { k["type"] = "authorized_user" }), "",
+			`type "authorized_user" is not a service-account key`,
+		},
+		{
+			"no private key", writeKey(t, tok.URL, func(k map[string]any) { delete(k, "private_key") }), "",
+			"the service-account key has no client_email or private_key",
+		},
+		{
+			"no default credentials", "", filepath.Join(dir, "nope.json"),
+			"no Google credentials: give a service-account key file (--credentials) or set up Application Default Credentials",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

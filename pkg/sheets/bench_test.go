@@ -74,11 +74,16 @@ func BenchmarkExport100k(b *testing.B) {
 		b.Fatal(err)
 	}
 	columns := []sheets.Column{
-		{Name: "id", Type: sheets.TypeInteger}, {Name: "amount", Type: sheets.TypeFloat},
-		{Name: "customer", Type: sheets.TypeString}, {Name: "paid", Type: sheets.TypeBoolean},
-		{Name: "day", Type: sheets.TypeDate}, {Name: "created_at", Type: sheets.TypeDatetime},
-		{Name: "items", Type: sheets.TypeInteger}, {Name: "region", Type: sheets.TypeString},
-		{Name: "note", Type: sheets.TypeString}, {Name: "ratio", Type: sheets.TypeFloat},
+		{Name: "id", Type: sheets.TypeInteger},
+		{Name: "amount", Type: sheets.TypeFloat},
+		{Name: "customer", Type: sheets.TypeString},
+		{Name: "paid", Type: sheets.TypeBoolean},
+		{Name: "day", Type: sheets.TypeDate},
+		{Name: "created_at", Type: sheets.TypeDatetime},
+		{Name: "items", Type: sheets.TypeInteger},
+		{Name: "region", Type: sheets.TypeString},
+		{Name: "note", Type: sheets.TypeString},
+		{Name: "ratio", Type: sheets.TypeFloat},
 	}
 	regions := []string{"emea", "apac", "amer", "latam"}
 	const rows = 100_000

@@ -105,8 +105,10 @@ func TestReadValuesFaults(t *testing.T) {
 		{name: "502 HTML page", fault: fakesheets.Fault{Kind: fakesheets.FaultHTML5xx, Op: "values.get", Times: 1}},
 		{name: "truncated answer", fault: fakesheets.Fault{Kind: fakesheets.FaultTruncate, Op: "values.get", Times: 1}},
 		{name: "connection reset", fault: fakesheets.Fault{Kind: fakesheets.FaultReset, Op: "spreadsheets.get", Times: 1}},
-		{name: "503 every time", fault: fakesheets.Fault{Kind: fakesheets.FaultHTML5xx, Op: "values.get", Status: 503},
-			wantErr: "read spreadsheet book: 503 Service Unavailable: non-JSON (HTML) answer"},
+		{
+			name: "503 every time", fault: fakesheets.Fault{Kind: fakesheets.FaultHTML5xx, Op: "values.get", Status: 503},
+			wantErr: "read spreadsheet book: 503 Service Unavailable: non-JSON (HTML) answer",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -23,8 +23,10 @@ func TestValidate(t *testing.T) {
 
 	info, err := h.w.Validate(ctx, sheets.Target{SpreadsheetID: "book", Tab: "data"})
 	require.NoError(t, err)
-	assert.Equal(t, &sheets.Info{SpreadsheetID: "book", Title: "Spreadsheet book", Tab: "Data", TabExists: true,
-		SheetID: 0, Rows: 1000, Columns: 26, Cells: 52000}, info)
+	assert.Equal(t, &sheets.Info{
+		SpreadsheetID: "book", Title: "Spreadsheet book", Tab: "Data", TabExists: true,
+		SheetID: 0, Rows: 1000, Columns: 26, Cells: 52000,
+	}, info)
 
 	info, err = h.w.Validate(ctx, sheets.Target{SpreadsheetID: "book", Tab: "New tab"})
 	require.NoError(t, err)

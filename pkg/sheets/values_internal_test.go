@@ -43,8 +43,10 @@ func TestConverterLocationAndDates(t *testing.T) {
 }
 
 func TestJSONStringLenMatchesEncoding(t *testing.T) {
-	samples := []string{"", "plain", `quote " and \ backslash`, "<tag>&amp;", "tab\tnew\nline\r", "\x00\x01\x1f",
-		"emoji 😀 and 日本語", "\u2028\u2029", "bad \xff utf8", strings.Repeat("é", 100)}
+	samples := []string{
+		"", "plain", `quote " and \ backslash`, "<tag>&amp;", "tab\tnew\nline\r", "\x00\x01\x1f",
+		"emoji 😀 and 日本語", "\u2028\u2029", "bad \xff utf8", strings.Repeat("é", 100),
+	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := 0; i < 300; i++ {
 		b := make([]byte, rng.IntN(40))

@@ -857,11 +857,15 @@ func (p *plan) swapRequests(stg *staging, rows int, formats []*numberFormat) ([]
 		}
 		if rows > 0 {
 			reqs = append(reqs, &sheetsapi.Request{CopyPaste: &sheetsapi.CopyPasteRequest{
-				Source: &sheetsapi.GridRange{SheetId: stg.id, StartRowIndex: 0, EndRowIndex: int64(rows),
-					StartColumnIndex: 0, EndColumnIndex: int64(p.gridWidth())},
-				Destination: &sheetsapi.GridRange{SheetId: targetID, StartRowIndex: int64(p.startRow),
+				Source: &sheetsapi.GridRange{
+					SheetId: stg.id, StartRowIndex: 0, EndRowIndex: int64(rows),
+					StartColumnIndex: 0, EndColumnIndex: int64(p.gridWidth()),
+				},
+				Destination: &sheetsapi.GridRange{
+					SheetId: targetID, StartRowIndex: int64(p.startRow),
 					EndRowIndex: int64(p.startRow + rows), StartColumnIndex: 0, EndColumnIndex: int64(p.gridWidth()),
-					ForceSendFields: []string{"SheetId", "StartRowIndex", "StartColumnIndex"}},
+					ForceSendFields: []string{"SheetId", "StartRowIndex", "StartColumnIndex"},
+				},
 				PasteType: "PASTE_NORMAL", PasteOrientation: "NORMAL",
 			}})
 		}
@@ -872,8 +876,10 @@ func (p *plan) swapRequests(stg *staging, rows int, formats []*numberFormat) ([]
 				continue
 			}
 			reqs = append(reqs, &sheetsapi.Request{RepeatCell: &sheetsapi.RepeatCellRequest{
-				Range: &sheetsapi.GridRange{SheetId: targetID, StartRowIndex: int64(dataStart), EndRowIndex: int64(dataEnd),
-					StartColumnIndex: int64(j), EndColumnIndex: int64(j + 1), ForceSendFields: []string{"SheetId", "StartRowIndex", "StartColumnIndex"}},
+				Range: &sheetsapi.GridRange{
+					SheetId: targetID, StartRowIndex: int64(dataStart), EndRowIndex: int64(dataEnd),
+					StartColumnIndex: int64(j), EndColumnIndex: int64(j + 1), ForceSendFields: []string{"SheetId", "StartRowIndex", "StartColumnIndex"},
+				},
 				Cell:   &sheetsapi.CellData{UserEnteredFormat: &sheetsapi.CellFormat{NumberFormat: &sheetsapi.NumberFormat{Type: f.Type, Pattern: f.Pattern}}},
 				Fields: "userEnteredFormat.numberFormat",
 			}})

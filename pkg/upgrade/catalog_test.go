@@ -14,9 +14,11 @@ func TestVersions(t *testing.T) {
 	require.Len(t, vs, 20)
 	assert.Equal(t, "v4.0.0", vs[0])
 	assert.Equal(t, "master", vs[len(vs)-1])
-	assert.Equal(t, []string{"v4.0.0", "v4.0.1", "v4.0.2", "v5.0.0-beta", "v5.0.0", "v5.0.1", "v5.0.2",
+	assert.Equal(t, []string{
+		"v4.0.0", "v4.0.1", "v4.0.2", "v5.0.0-beta", "v5.0.0", "v5.0.1", "v5.0.2",
 		"v6.0.0-beta", "v6.0.0", "v7.0.0", "v8.0.0-beta.2", "v8.0.0", "v9.0.0-beta", "v10.0.0-beta",
-		"v10.0.0", "v10.1.0", "v25.1.0", "v25.8.0", "v26.3.0", "master"}, vs)
+		"v10.0.0", "v10.1.0", "v25.1.0", "v25.8.0", "v26.3.0", "master",
+	}, vs)
 	vs[0] = "changed"
 	assert.Equal(t, "v4.0.0", Versions()[0], "Versions returns a copy")
 }
@@ -361,42 +363,112 @@ func TestRunOf(t *testing.T) {
 		env  map[string]string
 		want Run
 	}{
-		{"image default is server (Dockerfile@v10.1.0 CMD [\"server\"])", v10, nil, nil,
-			Run{Command: "server", Known: true, Serves: true}},
-		{"rq worker with entrypoint default", v10, []string{"worker"}, nil,
-			Run{Command: "worker", Known: true, QueuesDefaulted: true,
-				Consumes: []string{"periodic", "emails", "default", "scheduled_queries", "queries", "schemas"}}},
-		{"rq worker with spaces", v10, []string{"worker"}, map[string]string{"QUEUES": "periodic emails default"},
-			Run{Command: "worker", Known: true, Queues: "periodic emails default", Consumes: []string{"periodic", "emails", "default"}}},
-		{"rq worker with commas and spaces", v10, []string{"worker"}, map[string]string{"QUEUES": "periodic,emails default,periodic"},
-			Run{Command: "worker", Known: true, Queues: "periodic,emails default,periodic", Consumes: []string{"periodic", "emails", "default"}}},
-		{"rq scheduler consumes nothing", v10, []string{"scheduler"}, map[string]string{"QUEUES": "celery"},
-			Run{Command: "scheduler", Known: true, Schedules: true}},
-		{"celery scheduler executes its queues", v8, []string{"scheduler"}, nil,
-			Run{Command: "scheduler", Known: true, Schedules: true, Queues: "celery", QueuesDefaulted: true, Consumes: []string{"celery"}}},
-		{"celery worker default", v8, []string{"worker"}, map[string]string{"QUEUES": ""},
-			Run{Command: "worker", Known: true, Queues: "queries,scheduled_queries,celery,schemas", QueuesDefaulted: true,
-				Consumes: []string{"queries", "scheduled_queries", "celery", "schemas"}}},
-		{"celery takes only the first word", v8, []string{"worker"}, map[string]string{"QUEUES": "queries celery"},
-			Run{Command: "worker", Known: true, Queues: "queries celery", Consumes: []string{"queries"}}},
-		{"explicit entrypoint path", v10, []string{"/app/bin/docker-entrypoint", "scheduler"}, nil,
-			Run{Command: "scheduler", Known: true, Schedules: true}},
-		{"manage.py rq worker", v10, []string{"./manage.py", "rq", "worker", "periodic", "emails,default"}, nil,
-			Run{Command: "rq worker", Known: true, Queues: "periodic emails,default", Consumes: []string{"periodic", "emails", "default"}}},
-		{"manage rq worker without queues", v10, []string{"bash", "-c", "/app/manage.py rq worker"}, nil,
-			Run{Command: "rq worker", Known: true, QueuesDefaulted: true,
-				Consumes: []string{"periodic", "emails", "default", "scheduled_queries", "queries", "schemas"}}},
-		{"celery command line", v8, []string{"celery", "worker", "--app=redash.worker", "--beat", "-Qqueries,celery"}, nil,
-			Run{Command: "celery worker", Known: true, Schedules: true, Queues: "queries,celery", Consumes: []string{"queries", "celery"}}},
-		{"celery command line on RQ", v10, []string{"celery", "worker", "-Q", "celery"}, nil,
-			Run{Command: "celery worker"}},
-		{"rq command line on Celery", v8, []string{"manage.py", "rq", "worker"}, nil,
-			Run{Command: "rq worker"}},
-		{"scheduled_worker is a service name, not a command", v10, []string{"scheduled_worker"}, nil,
-			Run{Command: "scheduled_worker"}},
-		{"celery dev_worker runs beat", v8, []string{"dev_worker"}, nil,
-			Run{Command: "dev_worker", Known: true, Schedules: true, QueuesDefaulted: true,
-				Queues: "queries,scheduled_queries,celery,schemas", Consumes: []string{"queries", "scheduled_queries", "celery", "schemas"}}},
+		{
+			"image default is server (Dockerfile@v10.1.0 CMD [\"server\"])", v10, nil, nil,
+			Run{Command: "server", Known: true, Serves: true},
+		},
+		{
+			"rq worker with entrypoint default", v10,
+			[]string{"worker"},
+			nil,
+			Run{
+				Command: "worker", Known: true, QueuesDefaulted: true,
+				Consumes: []string{"periodic", "emails", "default", "scheduled_queries", "queries", "schemas"},
+			},
+		},
+		{
+			"rq worker with spaces", v10,
+			[]string{"worker"},
+			map[string]string{"QUEUES": "periodic emails default"},
+			Run{Command: "worker", Known: true, Queues: "periodic emails default", Consumes: []string{"periodic", "emails", "default"}},
+		},
+		{
+			"rq worker with commas and spaces", v10,
+			[]string{"worker"},
+			map[string]string{"QUEUES": "periodic,emails default,periodic"},
+			Run{Command: "worker", Known: true, Queues: "periodic,emails default,periodic", Consumes: []string{"periodic", "emails", "default"}},
+		},
+		{
+			"rq scheduler consumes nothing", v10,
+			[]string{"scheduler"},
+			map[string]string{"QUEUES": "celery"},
+			Run{Command: "scheduler", Known: true, Schedules: true},
+		},
+		{
+			"celery scheduler executes its queues", v8,
+			[]string{"scheduler"},
+			nil,
+			Run{Command: "scheduler", Known: true, Schedules: true, Queues: "celery", QueuesDefaulted: true, Consumes: []string{"celery"}},
+		},
+		{
+			"celery worker default", v8,
+			[]string{"worker"},
+			map[string]string{"QUEUES": ""},
+			Run{
+				Command: "worker", Known: true, Queues: "queries,scheduled_queries,celery,schemas", QueuesDefaulted: true,
+				Consumes: []string{"queries", "scheduled_queries", "celery", "schemas"},
+			},
+		},
+		{
+			"celery takes only the first word", v8,
+			[]string{"worker"},
+			map[string]string{"QUEUES": "queries celery"},
+			Run{Command: "worker", Known: true, Queues: "queries celery", Consumes: []string{"queries"}},
+		},
+		{
+			"explicit entrypoint path", v10,
+			[]string{"/app/bin/docker-entrypoint", "scheduler"},
+			nil,
+			Run{Command: "scheduler", Known: true, Schedules: true},
+		},
+		{
+			"manage.py rq worker", v10,
+			[]string{"./manage.py", "rq", "worker", "periodic", "emails,default"},
+			nil,
+			Run{Command: "rq worker", Known: true, Queues: "periodic emails,default", Consumes: []string{"periodic", "emails", "default"}},
+		},
+		{
+			"manage rq worker without queues", v10,
+			[]string{"bash", "-c", "/app/manage.py rq worker"},
+			nil,
+			Run{
+				Command: "rq worker", Known: true, QueuesDefaulted: true,
+				Consumes: []string{"periodic", "emails", "default", "scheduled_queries", "queries", "schemas"},
+			},
+		},
+		{
+			"celery command line", v8,
+			[]string{"celery", "worker", "--app=redash.worker", "--beat", "-Qqueries,celery"},
+			nil,
+			Run{Command: "celery worker", Known: true, Schedules: true, Queues: "queries,celery", Consumes: []string{"queries", "celery"}},
+		},
+		{
+			"celery command line on RQ", v10,
+			[]string{"celery", "worker", "-Q", "celery"},
+			nil,
+			Run{Command: "celery worker"},
+		},
+		{
+			"rq command line on Celery", v8,
+			[]string{"manage.py", "rq", "worker"},
+			nil,
+			Run{Command: "rq worker"},
+		},
+		{
+			"scheduled_worker is a service name, not a command", v10,
+			[]string{"scheduled_worker"},
+			nil,
+			Run{Command: "scheduled_worker"},
+		},
+		{
+			"celery dev_worker runs beat", v8,
+			[]string{"dev_worker"},
+			nil,
+			Run{
+				Command: "dev_worker", Known: true, Schedules: true, QueuesDefaulted: true,
+				Queues: "queries,scheduled_queries,celery,schemas", Consumes: []string{"queries", "scheduled_queries", "celery", "schemas"},
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

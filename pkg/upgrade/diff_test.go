@@ -130,8 +130,10 @@ func TestDiffBoundaries(t *testing.T) {
 				{Job: "refresh_schema", From: "schemas", To: "settings.SCHEMAS_REFRESH_QUEUE (env REDASH_SCHEMAS_REFRESH_QUEUE, default 'celery')"},
 				{Job: "sync_user_details", From: "(none)", To: "celery"},
 			}, r.JobsMoved)
-			assert.Equal(t, []ServiceChange{{Service: "scheduled_worker", Change: "changed",
-				Detail: `QUEUES "scheduled_queries" → "scheduled_queries,schemas"`}}, r.ServiceChanges)
+			assert.Equal(t, []ServiceChange{{
+				Service: "scheduled_worker", Change: "changed",
+				Detail: `QUEUES "scheduled_queries" → "scheduled_queries,schemas"`,
+			}}, r.ServiceChanges)
 			assert.Equal(t, []string{"schedule-string-interval", "missing-db-migration", "data-source-encryption"}, pitfallIDs(r.Pitfalls))
 		}},
 		{"v8 to v9: Celery to RQ", "v8.0.0", "v9.0.0-beta", func(t *testing.T, r *DiffReport) {
@@ -194,8 +196,10 @@ func TestDiffBoundaries(t *testing.T) {
 			assert.Contains(t, names(r.SettingsRemoved), "RQ_REDIS_URL")
 			assert.Contains(t, r.SettingsChanged, SettingChange{Name: "REDASH_COOKIE_SECRET", Field: "default", Old: nil, New: str("c292a0a3aa32397cdb050e233733900f")})
 			assert.Contains(t, actionTitles(r.Actions, true), "Restore the database backup taken before the upgrade")
-			assert.Contains(t, r.ServiceChanges, ServiceChange{Service: "worker", Change: "removed",
-				Detail: `command ` + "`worker`" + `, QUEUES="periodic emails default", WORKERS_COUNT=1, consumes periodic, emails, default`})
+			assert.Contains(t, r.ServiceChanges, ServiceChange{
+				Service: "worker", Change: "removed",
+				Detail: `command ` + "`worker`" + `, QUEUES="periodic emails default", WORKERS_COUNT=1, consumes periodic, emails, default`,
+			})
 			// Upgrade-only pitfalls do not apply; those of the target release do.
 			assert.NotContains(t, pitfallIDs(r.Pitfalls), "rq-queue-coverage")
 			assert.Empty(t, r.Pitfalls)
@@ -251,8 +255,10 @@ func TestDiffReportEncodings(t *testing.T) {
 	require.NoError(t, err)
 	var m map[string]any
 	require.NoError(t, json.Unmarshal(toJSON(t, r), &m))
-	for _, k := range []string{"from", "to", "direction", "job_system", "settings_added", "settings_removed",
-		"settings_renamed", "settings_changed", "services", "actions", "pitfalls"} {
+	for _, k := range []string{
+		"from", "to", "direction", "job_system", "settings_added", "settings_removed",
+		"settings_renamed", "settings_changed", "services", "actions", "pitfalls",
+	} {
 		assert.Contains(t, m, k)
 	}
 	y, err := yaml.Marshal(r)

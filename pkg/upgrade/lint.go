@@ -137,8 +137,10 @@ func Lint(d Deployment, target string) ([]Finding, error) {
 		}
 	}
 	if len(redash) == 0 {
-		l.add(Finding{Severity: SeverityWarning, Code: CodeNoRedashService,
-			Message: "no service runs the Redash image (redash/redash) or a Redash entrypoint command: nothing to check"})
+		l.add(Finding{
+			Severity: SeverityWarning, Code: CodeNoRedashService,
+			Message: "no service runs the Redash image (redash/redash) or a Redash entrypoint command: nothing to check",
+		})
 		return l.result(), nil
 	}
 	groups := groupByBroker(v, redash)
@@ -331,25 +333,35 @@ func (l *linter) service(s Service) {
 	v := l.v
 	where := s.Source
 	for _, f := range s.MissingEnvFiles {
-		l.add(Finding{Severity: SeverityWarning, Service: s.Name, Code: CodeEnvFileMissing, File: where.File, Line: where.Line,
-			Message: fmt.Sprintf("env_file %s could not be read: its settings were not checked", f)})
+		l.add(Finding{
+			Severity: SeverityWarning, Service: s.Name, Code: CodeEnvFileMissing, File: where.File, Line: where.Line,
+			Message: fmt.Sprintf("env_file %s could not be read: its settings were not checked", f),
+		})
 	}
 	run := v.RunOf(s.Command, s.Env)
 	switch {
 	case !run.Known && (run.Command == "celery worker" || strings.HasPrefix(run.Command, "rq ")):
-		l.add(Finding{Severity: SeverityError, Service: s.Name, Code: CodeUnknownCommand, File: where.File, Line: where.Line,
-			Message: fmt.Sprintf("runs `%s`, but %s uses %s", run.Command, v.Tag, v.JobSystemDetail)})
+		l.add(Finding{
+			Severity: SeverityError, Service: s.Name, Code: CodeUnknownCommand, File: where.File, Line: where.Line,
+			Message: fmt.Sprintf("runs `%s`, but %s uses %s", run.Command, v.Tag, v.JobSystemDetail),
+		})
 	case !run.Known:
 		if tags := l.releasesWithCommand(run.Command); len(tags) > 0 {
-			l.add(Finding{Severity: SeverityError, Service: s.Name, Code: CodeUnknownCommand, File: where.File, Line: where.Line,
-				Message: fmt.Sprintf("command `%s` is not in the %s entrypoint (only %s): the container will fail to start", run.Command, v.Tag, l.spans(tags))})
+			l.add(Finding{
+				Severity: SeverityError, Service: s.Name, Code: CodeUnknownCommand, File: where.File, Line: where.Line,
+				Message: fmt.Sprintf("command `%s` is not in the %s entrypoint (only %s): the container will fail to start", run.Command, v.Tag, l.spans(tags)),
+			})
 		} else {
-			l.add(Finding{Severity: SeverityWarning, Service: s.Name, Code: CodeUnknownCommand, File: where.File, Line: where.Line,
-				Message: fmt.Sprintf("command `%s` is not a %s entrypoint command (%s): its queues cannot be checked", run.Command, v.Tag, strings.Join(slices.Sorted(maps.Keys(v.Commands)), ", "))})
+			l.add(Finding{
+				Severity: SeverityWarning, Service: s.Name, Code: CodeUnknownCommand, File: where.File, Line: where.Line,
+				Message: fmt.Sprintf("command `%s` is not a %s entrypoint command (%s): its queues cannot be checked", run.Command, v.Tag, strings.Join(slices.Sorted(maps.Keys(v.Commands)), ", ")),
+			})
 		}
 	case run.Command == "celery_healthcheck" && v.JobSystem == JobSystemRQ:
-		l.add(Finding{Severity: SeverityWarning, Service: s.Name, Code: CodeDeprecatedCommand, File: where.File, Line: where.Line,
-			Message: fmt.Sprintf("`celery_healthcheck` only prints a deprecation notice since v9.0.0-beta; %s checks nothing", v.Tag)})
+		l.add(Finding{
+			Severity: SeverityWarning, Service: s.Name, Code: CodeDeprecatedCommand, File: where.File, Line: where.Line,
+			Message: fmt.Sprintf("`celery_healthcheck` only prints a deprecation notice since v9.0.0-beta; %s checks nothing", v.Tag),
+		})
 	}
 	l.image(s)
 	l.healthcheck(s)
@@ -376,11 +388,15 @@ func (l *linter) healthcheck(s Service) {
 	for _, w := range words {
 		switch _, known := l.v.Commands[w]; {
 		case w == "celery_healthcheck" && l.v.JobSystem == JobSystemRQ:
-			l.add(Finding{Severity: SeverityWarning, Service: s.Name, Code: CodeDeprecatedCommand, File: s.Source.File, Line: s.Source.Line,
-				Message: fmt.Sprintf("the healthcheck runs `celery_healthcheck`, which only prints a deprecation notice since v9.0.0-beta: in %s it always passes", l.v.Tag)})
+			l.add(Finding{
+				Severity: SeverityWarning, Service: s.Name, Code: CodeDeprecatedCommand, File: s.Source.File, Line: s.Source.Line,
+				Message: fmt.Sprintf("the healthcheck runs `celery_healthcheck`, which only prints a deprecation notice since v9.0.0-beta: in %s it always passes", l.v.Tag),
+			})
 		case strings.HasSuffix(w, "_healthcheck") && !known && len(l.releasesWithCommand(w)) > 0:
-			l.add(Finding{Severity: SeverityError, Service: s.Name, Code: CodeUnknownCommand, File: s.Source.File, Line: s.Source.Line,
-				Message: fmt.Sprintf("the healthcheck runs `%s`, which the %s entrypoint does not have (only %s): the container is reported unhealthy", w, l.v.Tag, l.spans(l.releasesWithCommand(w)))})
+			l.add(Finding{
+				Severity: SeverityError, Service: s.Name, Code: CodeUnknownCommand, File: s.Source.File, Line: s.Source.Line,
+				Message: fmt.Sprintf("the healthcheck runs `%s`, which the %s entrypoint does not have (only %s): the container is reported unhealthy", w, l.v.Tag, l.spans(l.releasesWithCommand(w))),
+			})
 		}
 	}
 }
@@ -397,8 +413,10 @@ func (l *linter) image(s Service) {
 	if err != nil || tag == l.v.Tag {
 		return
 	}
-	l.add(Finding{Severity: SeverityWarning, Service: s.Name, Code: CodeImageVersion, File: s.Source.File, Line: s.Source.Line,
-		Message: fmt.Sprintf("image %s is %s, not the target %s", s.Image, tag, l.v.Tag)})
+	l.add(Finding{
+		Severity: SeverityWarning, Service: s.Name, Code: CodeImageVersion, File: s.Source.File, Line: s.Source.Line,
+		Message: fmt.Sprintf("image %s is %s, not the target %s", s.Image, tag, l.v.Tag),
+	})
 }
 
 func (l *linter) queues(s Service, run Run) {
@@ -408,8 +426,10 @@ func (l *linter) queues(s Service, run Run) {
 		for _, k := range []string{"QUEUES", "WORKERS_COUNT"} {
 			if _, ok := s.Env[k]; ok {
 				ks := s.EnvSources[k]
-				l.add(Finding{Severity: SeverityWarning, Service: s.Name, Code: CodeSchedulerQueues, File: ks.File, Line: ks.Line,
-					Message: fmt.Sprintf("%s is ignored: since v9.0.0-beta the scheduler only enqueues periodic jobs and runs none; give the queues to a worker", k)})
+				l.add(Finding{
+					Severity: SeverityWarning, Service: s.Name, Code: CodeSchedulerQueues, File: ks.File, Line: ks.Line,
+					Message: fmt.Sprintf("%s is ignored: since v9.0.0-beta the scheduler only enqueues periodic jobs and runs none; give the queues to a worker", k),
+				})
 			}
 		}
 		return
@@ -418,8 +438,10 @@ func (l *linter) queues(s Service, run Run) {
 		return
 	}
 	if v.JobSystem == JobSystemCelery && len(strings.Fields(run.Queues)) > 1 {
-		l.add(Finding{Severity: SeverityError, Service: s.Name, Code: CodeQueuesFormat, File: src.File, Line: src.Line,
-			Message: fmt.Sprintf("QUEUES=%q has spaces: %s passes it unquoted to celery -Q, which needs a comma-separated list", run.Queues, v.Tag)})
+		l.add(Finding{
+			Severity: SeverityError, Service: s.Name, Code: CodeQueuesFormat, File: src.File, Line: src.Line,
+			Message: fmt.Sprintf("QUEUES=%q has spaces: %s passes it unquoted to celery -Q, which needs a comma-separated list", run.Queues, v.Tag),
+		})
 	}
 	for _, q := range splitQueues(run.Queues, JobSystemRQ) {
 		if v.HasQueue(q) {
@@ -432,12 +454,16 @@ func (l *linter) queues(s Service, run Run) {
 			}
 		}
 		if len(had) > 0 {
-			l.add(Finding{Severity: SeverityWarning, Service: s.Name, Code: CodeQueueRemoved, File: src.File, Line: src.Line,
-				Message: fmt.Sprintf("queue `%s` does not exist in %s (only %s): nothing is sent to it", q, v.Tag, l.spans(had))})
+			l.add(Finding{
+				Severity: SeverityWarning, Service: s.Name, Code: CodeQueueRemoved, File: src.File, Line: src.Line,
+				Message: fmt.Sprintf("queue `%s` does not exist in %s (only %s): nothing is sent to it", q, v.Tag, l.spans(had)),
+			})
 			continue
 		}
-		l.add(Finding{Severity: SeverityWarning, Service: s.Name, Code: CodeUnknownQueue, File: src.File, Line: src.Line,
-			Message: fmt.Sprintf("queue `%s` is not a Redash queue: only data sources configured with that queue name send jobs there", q)})
+		l.add(Finding{
+			Severity: SeverityWarning, Service: s.Name, Code: CodeUnknownQueue, File: src.File, Line: src.Line,
+			Message: fmt.Sprintf("queue `%s` is not a Redash queue: only data sources configured with that queue name send jobs there", q),
+		})
 	}
 }
 
@@ -577,16 +603,20 @@ func (l *linter) queryRunners(service string, env map[string]string, sources map
 		}
 		for _, m := range strings.Split(value, ",") {
 			if m != strings.TrimSpace(m) {
-				l.add(Finding{Severity: SeverityError, Service: service, Code: CodeUnknownQueryRunner, File: src.File, Line: src.Line,
-					Message: fmt.Sprintf("%s lists %q: Redash does not strip the items (array_from_string), so importing it fails at start-up", name, m)})
+				l.add(Finding{
+					Severity: SeverityError, Service: service, Code: CodeUnknownQueryRunner, File: src.File, Line: src.Line,
+					Message: fmt.Sprintf("%s lists %q: Redash does not strip the items (array_from_string), so importing it fails at start-up", name, m),
+				})
 				continue
 			}
 			module, isRedash := strings.CutPrefix(m, "redash.query_runner.")
 			if !isRedash || disabled[m] || l.v.hasRunnerModule(module) {
 				continue
 			}
-			l.add(Finding{Severity: SeverityError, Service: service, Code: CodeUnknownQueryRunner, File: src.File, Line: src.Line,
-				Message: fmt.Sprintf("%s lists %s, which %s does not ship: every process fails at start-up importing it", name, m, l.v.Tag)})
+			l.add(Finding{
+				Severity: SeverityError, Service: service, Code: CodeUnknownQueryRunner, File: src.File, Line: src.Line,
+				Message: fmt.Sprintf("%s lists %s, which %s does not ship: every process fails at start-up importing it", name, m, l.v.Tag),
+			})
 		}
 	}
 }
@@ -601,8 +631,10 @@ func (l *linter) required(service string, env map[string]string, passThrough []s
 		if set(r.Name) || slices.ContainsFunc(r.Alternatives, set) {
 			continue
 		}
-		l.add(Finding{Severity: r.Severity, Service: service, Code: CodeMissingSetting,
-			Message: fmt.Sprintf("%s is not set: %s", r.Name, r.Reason)})
+		l.add(Finding{
+			Severity: r.Severity, Service: service, Code: CodeMissingSetting,
+			Message: fmt.Sprintf("%s is not set: %s", r.Name, r.Reason),
+		})
 	}
 }
 
@@ -635,8 +667,10 @@ func (l *linter) coverage(services []Service) {
 	symptoms := l.c.curated.QueueSymptoms[v.JobSystem]
 	for _, q := range v.RequiredQueues {
 		if !consumed[q] {
-			l.add(Finding{Severity: SeverityError, Code: CodeQueueUnconsumed,
-				Message: fmt.Sprintf("no worker consumes `%s`: %s", q, symptoms[q])})
+			l.add(Finding{
+				Severity: SeverityError, Code: CodeQueueUnconsumed,
+				Message: fmt.Sprintf("no worker consumes `%s`: %s", q, symptoms[q]),
+			})
 		}
 	}
 	if v.JobSystem == JobSystemCelery {
@@ -648,15 +682,21 @@ func (l *linter) coverage(services []Service) {
 		if v.JobSystem == JobSystemCelery {
 			what = "Celery beat"
 		}
-		l.add(Finding{Severity: SeverityError, Code: CodeNoScheduler,
-			Message: fmt.Sprintf("no service runs `scheduler` (%s): periodic jobs are never enqueued, so scheduled queries will not run", what)})
+		l.add(Finding{
+			Severity: SeverityError, Code: CodeNoScheduler,
+			Message: fmt.Sprintf("no service runs `scheduler` (%s): periodic jobs are never enqueued, so scheduled queries will not run", what),
+		})
 	case len(schedulers) > 1 && v.JobSystem == JobSystemCelery:
-		l.add(Finding{Severity: SeverityWarning, Code: CodeDuplicateScheduler,
-			Message: fmt.Sprintf("Celery beat runs in %s: each sends every periodic task, so they run more than once", strings.Join(schedulers, ", "))})
+		l.add(Finding{
+			Severity: SeverityWarning, Code: CodeDuplicateScheduler,
+			Message: fmt.Sprintf("Celery beat runs in %s: each sends every periodic task, so they run more than once", strings.Join(schedulers, ", ")),
+		})
 	}
 	if len(servers) == 0 {
-		l.add(Finding{Severity: SeverityWarning, Code: CodeNoServer,
-			Message: "no service runs `server`: there is no web UI or API in these files"})
+		l.add(Finding{
+			Severity: SeverityWarning, Code: CodeNoServer,
+			Message: "no service runs `server`: there is no web UI or API in these files",
+		})
 	}
 }
 
@@ -667,8 +707,10 @@ func (l *linter) celerySchemas(services []Service, consumed map[string]bool, sym
 	route := l.v.Jobs["refresh_schema"]
 	if route == "schemas" {
 		if !consumed["schemas"] {
-			l.add(Finding{Severity: SeverityWarning, Code: CodeQueueUnconsumed,
-				Message: fmt.Sprintf("no worker consumes `schemas`: %s (getredash/redash#3459)", symptoms["schemas"])})
+			l.add(Finding{
+				Severity: SeverityWarning, Code: CodeQueueUnconsumed,
+				Message: fmt.Sprintf("no worker consumes `schemas`: %s (getredash/redash#3459)", symptoms["schemas"]),
+			})
 		}
 		return
 	}
@@ -686,8 +728,10 @@ func (l *linter) celerySchemas(services []Service, consumed map[string]bool, sym
 	}
 	for _, q := range slices.Sorted(maps.Keys(queues)) {
 		if !consumed[q] && q != "celery" {
-			l.add(Finding{Severity: SeverityError, Code: CodeQueueUnconsumed,
-				Message: fmt.Sprintf("no worker consumes `%s` (REDASH_SCHEMAS_REFRESH_QUEUE): %s", q, symptoms["schemas"])})
+			l.add(Finding{
+				Severity: SeverityError, Code: CodeQueueUnconsumed,
+				Message: fmt.Sprintf("no worker consumes `%s` (REDASH_SCHEMAS_REFRESH_QUEUE): %s", q, symptoms["schemas"]),
+			})
 		}
 	}
 }

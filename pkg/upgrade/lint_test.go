@@ -238,12 +238,18 @@ func TestLintServices(t *testing.T) {
 			name:   "pass-through secret counts as set; unread env file suppresses missing settings",
 			target: "v10.1.0",
 			services: []Service{
-				{Name: "server", Image: "redash/redash:10.1.0.b50633", PassThrough: []string{"REDASH_COOKIE_SECRET", "REDASH_SECRET_KEY"},
-					Env: map[string]string{"REDASH_REDIS_URL": "redis://redis:6379/0", "REDASH_DATABASE_URL": "postgresql:///x"}},
-				{Name: "scheduler", Image: "redash/redash:10.1.0.b50633", Command: []string{"scheduler"}, MissingEnvFiles: []string{"/opt/redash/env"},
-					Source: Source{File: "compose.yml", Line: 9}, Env: map[string]string{"REDASH_REDIS_URL": "redis://redis:6379/0"}},
-				{Name: "worker", Image: "redash/redash:10.1.0.b50633", Command: []string{"worker"},
-					Env: map[string]string{"REDASH_REDIS_URL": "redis://redis:6379/0", "REDASH_COOKIE_SECRET": "x", "REDASH_SECRET_KEY": "y"}},
+				{
+					Name: "server", Image: "redash/redash:10.1.0.b50633", PassThrough: []string{"REDASH_COOKIE_SECRET", "REDASH_SECRET_KEY"},
+					Env: map[string]string{"REDASH_REDIS_URL": "redis://redis:6379/0", "REDASH_DATABASE_URL": "postgresql:///x"},
+				},
+				{
+					Name: "scheduler", Image: "redash/redash:10.1.0.b50633", Command: []string{"scheduler"}, MissingEnvFiles: []string{"/opt/redash/env"},
+					Source: Source{File: "compose.yml", Line: 9}, Env: map[string]string{"REDASH_REDIS_URL": "redis://redis:6379/0"},
+				},
+				{
+					Name: "worker", Image: "redash/redash:10.1.0.b50633", Command: []string{"worker"},
+					Env: map[string]string{"REDASH_REDIS_URL": "redis://redis:6379/0", "REDASH_COOKIE_SECRET": "x", "REDASH_SECRET_KEY": "y"},
+				},
 			},
 			want: []Finding{
 				{Severity: "warning", Service: "scheduler", Code: CodeEnvFileMissing, File: "compose.yml", Line: 9, Message: "env_file /opt/redash/env could not be read: its settings were not checked"},
@@ -256,10 +262,14 @@ func TestLintServices(t *testing.T) {
 			services: []Service{
 				rq("server", nil, nil),
 				rq("scheduler", []string{"scheduler"}, nil),
-				{Name: "worker", Image: "redash/redash:10.1.0.b50633", Command: []string{"worker"}, Env: baseEnv(nil),
-					Healthcheck: []string{"CMD-SHELL", "/app/bin/docker-entrypoint celery_healthcheck"}},
-				{Name: "worker2", Image: "redash/redash:10.1.0.b50633", Command: []string{"worker"}, Env: baseEnv(nil),
-					Healthcheck: []string{"CMD", "/app/bin/docker-entrypoint", "workers_healthcheck"}, Source: Source{File: "c.yml", Line: 40}},
+				{
+					Name: "worker", Image: "redash/redash:10.1.0.b50633", Command: []string{"worker"}, Env: baseEnv(nil),
+					Healthcheck: []string{"CMD-SHELL", "/app/bin/docker-entrypoint celery_healthcheck"},
+				},
+				{
+					Name: "worker2", Image: "redash/redash:10.1.0.b50633", Command: []string{"worker"}, Env: baseEnv(nil),
+					Healthcheck: []string{"CMD", "/app/bin/docker-entrypoint", "workers_healthcheck"}, Source: Source{File: "c.yml", Line: 40},
+				},
 			},
 			want: []Finding{
 				{Severity: "error", Service: "worker2", Code: CodeUnknownCommand, File: "c.yml", Line: 40, Message: "the healthcheck runs `workers_healthcheck`, which the v10.1.0 entrypoint does not have (only v25.1.0 – master): the container is reported unhealthy"},

@@ -273,7 +273,7 @@ func archiveRun(ctx context.Context, opts *ArchiveOptions) error {
 	if err != nil {
 		return err
 	}
-	defer j.Close()
+	defer func() { _ = j.Close() }() // every line is already fsynced
 
 	bar := progress.NewWithTotal(opts.IO, "Archiving", int64(pending))
 	arch.Attach(j, func(*bulk.Item) { bar.Add(1) })
@@ -380,7 +380,7 @@ func notWritable(dir string, err error) error {
 	if errors.As(err, &pe) {
 		err = pe.Err
 	}
-	return fmt.Errorf("backup directory %s is not writable: %v; nothing was archived", dir, err)
+	return fmt.Errorf("backup directory %s is not writable: %w; nothing was archived", dir, err)
 }
 
 func count(items []*bulk.Item, s bulk.Status) int {

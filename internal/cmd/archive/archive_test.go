@@ -37,6 +37,7 @@ func TestNewCmdArchive(t *testing.T) {
 		wantErr string
 	}{
 		{name: "ids", args: "--ids 3,1 --ids 2 --yes", check: func(t *testing.T, o *archive.ArchiveOptions) {
+			t.Helper()
 			assert.Equal(t, []int{1, 2, 3}, o.Selection.IDs)
 			assert.Equal(t, selection.ByIDs, o.Selection.Kind())
 			assert.Equal(t, "keep", o.KeepTag)
@@ -44,6 +45,7 @@ func TestNewCmdArchive(t *testing.T) {
 			assert.Equal(t, "table", o.Output)
 		}},
 		{name: "filters", args: "--tag old --not-run-since 90d --limit 5 --dry-run --plan-max-age 2d -o json", check: func(t *testing.T, o *archive.ArchiveOptions) {
+			t.Helper()
 			assert.Equal(t, selection.ByFilter, o.Selection.Kind())
 			assert.Equal(t, []string{"old"}, o.Selection.Filter.Tags)
 			assert.Equal(t, 90*24*time.Hour, o.Selection.Filter.NotRunSince)
@@ -52,6 +54,7 @@ func TestNewCmdArchive(t *testing.T) {
 			assert.Equal(t, 48*time.Hour, o.PlanMaxAge)
 		}},
 		{name: "plan", args: "--plan p.json --backup-dir b --force --keep-tag precious --yes", check: func(t *testing.T, o *archive.ArchiveOptions) {
+			t.Helper()
 			assert.Equal(t, selection.ByPlan, o.Selection.Kind())
 			assert.Equal(t, "p.json", o.Selection.PlanFile)
 			assert.Equal(t, "b", o.BackupDir)
@@ -59,6 +62,7 @@ func TestNewCmdArchive(t *testing.T) {
 			assert.Equal(t, "precious", o.KeepTag)
 		}},
 		{name: "prompt on a terminal", args: "--ids 1", tty: true, check: func(t *testing.T, o *archive.ArchiveOptions) {
+			t.Helper()
 			assert.False(t, o.Yes)
 		}},
 		{name: "no selection", args: "--yes", wantErr: "no queries selected: use --ids, --ids-file, --plan or query filters such as --tag or --not-run-since"},
@@ -336,11 +340,17 @@ func TestArchiveBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"unwritable backup dir", []string{"--ids", joinIDs(ids[1:]), "--backup-dir", filepath.Join(file, "sub")},
-			"error: backup directory " + filepath.Join(file, "sub") + " is not writable: not a directory; nothing was archived\n"},
-		{"journal of another run", []string{"--ids", joinIDs(ids[1:]), "--backup-dir", otherRun},
+		{
+			"unwritable backup dir",
+			[]string{"--ids", joinIDs(ids[1:]), "--backup-dir", filepath.Join(file, "sub")},
+			"error: backup directory " + filepath.Join(file, "sub") + " is not writable: not a directory; nothing was archived\n",
+		},
+		{
+			"journal of another run",
+			[]string{"--ids", joinIDs(ids[1:]), "--backup-dir", otherRun},
 			"error: " + otherRun + " holds the journal of another run (--ids " + strconv.Itoa(ids[0]) + ", started " + clitest.Now.Format(time.RFC3339) +
-				"): use another --backup-dir, or the selection of that run to resume it\n"},
+				"): use another --backup-dir, or the selection of that run to resume it\n",
+		},
 		{"bad ids file", []string{"--ids-file", badIDs}, `error: ids file ` + badIDs + `, line 4: "abc" is not a query id (one id a line; # starts a comment)` + "\n"},
 		{"missing ids file", []string{"--ids-file", filepath.Join(tmp, "nope")}, "error: read ids file: open " + filepath.Join(tmp, "nope") + ": no such file or directory\n"},
 	}
@@ -503,8 +513,10 @@ func planFor(t *testing.T, url, key string, created time.Time, archiveIDs []int,
 		q := byID[id]
 		sched, err := json.Marshal(q.Schedule)
 		require.NoError(t, err)
-		p.Items = append(p.Items, plan.Item{QueryID: id, Name: q.Name, Action: a, Reasons: []plan.Reason{{Code: "unused", Detail: "test"}},
-			Before: plan.Snapshot{Name: q.Name, Tags: q.Tags, Schedule: sched, IsDraft: q.IsDraft, OwnerEmail: q.User.Email, UpdatedAt: q.UpdatedAt, Version: q.Version}})
+		p.Items = append(p.Items, plan.Item{
+			QueryID: id, Name: q.Name, Action: a, Reasons: []plan.Reason{{Code: "unused", Detail: "test"}},
+			Before: plan.Snapshot{Name: q.Name, Tags: q.Tags, Schedule: sched, IsDraft: q.IsDraft, OwnerEmail: q.User.Email, UpdatedAt: q.UpdatedAt, Version: q.Version},
+		})
 	}
 	for _, id := range archiveIDs {
 		add(id, plan.Archive)

@@ -54,8 +54,10 @@ func BenchmarkArchive(b *testing.B) {
 			runs := 0
 			for b.Loop() {
 				b.StopTimer()
-				srv, err := fakeredash.New(fakeredash.Options{Version: "10.1.0", Queries: tc.queries*115/100 + 200, Seed: 3,
-					Events: 1000, Latency: latency, Now: clitest.Now})
+				srv, err := fakeredash.New(fakeredash.Options{
+					Version: "10.1.0", Queries: tc.queries*115/100 + 200, Seed: 3,
+					Events: 1000, Latency: latency, Now: clitest.Now,
+				})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -69,8 +71,10 @@ func BenchmarkArchive(b *testing.B) {
 				if err := os.WriteFile(idsFile, []byte(strings.Join(ids, "\n")+"\n"), 0o600); err != nil {
 					b.Fatal(err)
 				}
-				args := []string{"archive", "--ids-file", idsFile, "--backup-dir", filepath.Join(tmp, "run"), "--yes", "--quiet",
-					"--concurrency", strconv.Itoa(concurrency), "--rate", strconv.FormatFloat(tc.rate, 'f', -1, 64)}
+				args := []string{
+					"archive", "--ids-file", idsFile, "--backup-dir", filepath.Join(tmp, "run"), "--yes", "--quiet",
+					"--concurrency", strconv.Itoa(concurrency), "--rate", strconv.FormatFloat(tc.rate, 'f', -1, 64),
+				}
 				env := clitest.Env{"HOME": tmp}
 				ios, _, out, errOut := iostreams.Test()
 				rec := &sendClock{base: http.DefaultTransport.(*http.Transport).Clone()}

@@ -32,8 +32,10 @@ type Record struct {
 }
 
 func newRecord(it *bulk.Item, dryRun bool) Record {
-	r := Record{ID: it.QueryID, Name: it.Name, OwnerEmail: it.OwnerEmail, Tags: it.Tags, Status: string(it.Status),
-		Reason: it.Reason, Backup: it.Backup, Widgets: it.Widgets, Alerts: it.Alerts, Earlier: it.Earlier, Verified: it.Verified}
+	r := Record{
+		ID: it.QueryID, Name: it.Name, OwnerEmail: it.OwnerEmail, Tags: it.Tags, Status: string(it.Status),
+		Reason: it.Reason, Backup: it.Backup, Widgets: it.Widgets, Alerts: it.Alerts, Earlier: it.Earlier, Verified: it.Verified,
+	}
 	if r.Tags == nil {
 		r.Tags = []string{}
 	}
@@ -52,8 +54,10 @@ func newRecord(it *bulk.Item, dryRun bool) Record {
 var csvHeader = []string{"id", "name", "owner_email", "schedule", "tags", "status", "reason", "backup", "widgets", "alerts", "earlier", "verified"}
 
 func (r *Record) csvRow() []string {
-	return []string{strconv.Itoa(r.ID), r.Name, r.OwnerEmail, r.Schedule, strings.Join(r.Tags, ";"), r.Status, r.Reason, r.Backup,
-		strconv.Itoa(r.Widgets), strconv.Itoa(r.Alerts), strconv.FormatBool(r.Earlier), strconv.FormatBool(r.Verified)}
+	return []string{
+		strconv.Itoa(r.ID), r.Name, r.OwnerEmail, r.Schedule, strings.Join(r.Tags, ";"), r.Status, r.Reason, r.Backup,
+		strconv.Itoa(r.Widgets), strconv.Itoa(r.Alerts), strconv.FormatBool(r.Earlier), strconv.FormatBool(r.Verified),
+	}
 }
 
 // writeItems writes the items: every one in json, csv and yaml; in a table,

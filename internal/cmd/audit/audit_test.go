@@ -308,7 +308,8 @@ func TestNonAdminKey(t *testing.T) {
 				Code   string `json:"code" yaml:"code"`
 				Weak   bool   `json:"weak" yaml:"weak"`
 				Detail string `json:"detail" yaml:"detail"`
-			}) bool {
+			},
+			) bool {
 				return !f.Weak && slices.Contains([]string{"never-run", "stale", "draft-abandoned"}, f.Code)
 			}) {
 				assert.Equal(t, "keep", *r.PlanAction, "query %d: weak findings alone never archive", q.ID)
@@ -639,8 +640,10 @@ func TestSheetPreflight(t *testing.T) {
 		code   int
 		stderr string
 	}{
-		{name: "not shared", sheet: "private", code: 4,
-			stderr: "error: --sheet: validate spreadsheet private: spreadsheet private is not shared with the account redashctl uses as Editor (share it with that address) [403 PERMISSION_DENIED: The caller does not have permission]\n"},
+		{
+			name: "not shared", sheet: "private", code: 4,
+			stderr: "error: --sheet: validate spreadsheet private: spreadsheet private is not shared with the account redashctl uses as Editor (share it with that address) [403 PERMISSION_DENIED: The caller does not have permission]\n",
+		},
 		{name: "view only", sheet: "viewonly", code: 4, stderr: "error: --sheet: validate spreadsheet viewonly: spreadsheet viewonly is not shared"},
 		{name: "missing", sheet: "gone", code: 1, stderr: "error: --sheet: validate spreadsheet gone: spreadsheet gone not found: check the URL or id\n"},
 	}

@@ -85,8 +85,10 @@ func gather(ctx context.Context, client *redash.Client, opts gatherOptions, bar 
 }
 
 func sourceOrder(s audit.Source) int {
-	return slices.Index([]audit.Source{audit.SourceEvents, audit.SourceDashboards, audit.SourceAlerts,
-		audit.SourceUsers, audit.SourceDataSources, audit.SourceArchive}, s)
+	return slices.Index([]audit.Source{
+		audit.SourceEvents, audit.SourceDashboards, audit.SourceAlerts,
+		audit.SourceUsers, audit.SourceDataSources, audit.SourceArchive,
+	}, s)
 }
 
 func (g *gatherer) unread(s audit.Source, reason string) {

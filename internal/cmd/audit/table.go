@@ -102,8 +102,10 @@ func writeTable(ios *iostreams.IOStreams, opts *AuditOptions, inv *audit.Invento
 	}
 	rows = nil
 	for _, r := range costly[:min(len(costly), maxCostly)] {
-		rows = append(rows, []string{strconv.Itoa(r.ID), r.Name, r.OwnerEmail, cmdutil.DescribeSchedule(r.Schedule),
-			fmtFloat(deref64(r.RunsPerDay)), runtimeText(r.RuntimeSeconds), humanSeconds(cost(r))})
+		rows = append(rows, []string{
+			strconv.Itoa(r.ID), r.Name, r.OwnerEmail, cmdutil.DescribeSchedule(r.Schedule),
+			fmtFloat(deref64(r.RunsPerDay)), runtimeText(r.RuntimeSeconds), humanSeconds(cost(r)),
+		})
 	}
 	return output.WriteTable(w, []string{"ID", "NAME", "OWNER", "SCHEDULE", "RUNS/DAY", "RUNTIME", "TIME/DAY"}, rows, to)
 }

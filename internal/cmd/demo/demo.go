@@ -90,7 +90,8 @@ func demoRun(ctx context.Context, opts *Options) error {
 	}
 	cfgPath := filepath.Join(dir, "config.yaml")
 	file := &config.File{CurrentProfile: "sandbox", Profiles: map[string]config.Profile{"sandbox": {
-		URL: sb.URL, APIKeyFile: keyFile, SheetsEndpoint: sb.SheetsURL, SheetsCredentials: sheets.CredentialsNone}}}
+		URL: sb.URL, APIKeyFile: keyFile, SheetsEndpoint: sb.SheetsURL, SheetsCredentials: sheets.CredentialsNone,
+	}}}
 	if err := config.WriteFile(cfgPath, file); err != nil {
 		return err
 	}

@@ -47,8 +47,10 @@ func TestNewCmdFile(t *testing.T) {
 		{
 			name: "every result flag",
 			args: "--query 7 --to o.csv --param region=EMEA --param tags=a --param tags=b --param 'note=x = y' --max-age 2d --max-result-age 1d12h --job-timeout 30s",
-			want: results.Request{QueryID: 7, Args: results.Args{"region": {"EMEA"}, "tags": {"a", "b"}, "note": {"x = y"}},
-				Freshness: results.Freshness{MaxAge: 48 * time.Hour}, MaxResultAge: 36 * time.Hour},
+			want: results.Request{
+				QueryID: 7, Args: results.Args{"region": {"EMEA"}, "tags": {"a", "b"}, "note": {"x = y"}},
+				Freshness: results.Freshness{MaxAge: 48 * time.Hour}, MaxResultAge: 36 * time.Hour,
+			},
 			format: results.CSV, to: "o.csv",
 		},
 		{name: "refresh", args: "--query 7 --to o.csv --refresh", want: results.Request{QueryID: 7, Args: results.Args{}, Freshness: results.Freshness{Refresh: true}}, format: results.CSV, to: "o.csv"},
@@ -166,6 +168,7 @@ func (e *runEnv) cachedQuery(t *testing.T) (fakeredash.Query, fakeredash.QueryRe
 }
 
 func stdout(ios *iostreams.IOStreams) string { return ios.Out.(interface{ String() string }).String() }
+
 func stderr(ios *iostreams.IOStreams) string {
 	return ios.ErrOut.(interface{ String() string }).String()
 }
@@ -279,22 +282,38 @@ func TestFileExitCodes(t *testing.T) {
 		file     bool
 		requests bool // the fake saw requests
 	}{
-		{name: "cached result", args: fmt.Sprintf("--query %d --to %s", cached.ID, out), code: 0,
-			stderr: fmt.Sprintf(`^exported \d+ rows, \d+ columns of query %d to .*out.csv \(cached result \d+, .* old\)\n$`, cached.ID), file: true, requests: true},
-		{name: "disabled", env: clitest.Env{export.DisabledEnv: "yes"}, args: fmt.Sprintf("--query %d --to %s", cached.ID, out), code: 0,
-			stderr: `^export disabled by REDASHCTL_EXPORT_DISABLED: query \d+ was not exported to .*out.csv\n$`},
-		{name: "bad parameter", args: fmt.Sprintf("--query %d --to %s --param region=Mars --param colour=red", sales, out), code: 2,
-			stderr: fmt.Sprintf(`^error: query %d: parameter "colour": unknown parameter: the query's parameters are region, period; parameter "region": "Mars" is not one of "EMEA", "AMER", "APAC"\n$`, sales), requests: true},
-		{name: "unknown query", args: "--query 99999 --to " + out, code: 1,
-			stderr: `^error: query 99999 does not exist or this API key cannot see it: get query 99999: redash returned 404 Not Found .*\n$`, requests: true},
-		{name: "failing query", args: fmt.Sprintf("--query %d --to %s", broken, out), code: 1,
-			stderr: fmt.Sprintf(`^error: query %d: query job \S+ failed: relation "deprecated_orders" does not exist\n$`, broken), requests: true},
-		{name: "stale result", args: fmt.Sprintf("--query %d --to %s --max-result-age 1d", cached.ID, out), code: 1,
-			stderr: fmt.Sprintf(`^error: query %d: result \d+ is \S+ old \(retrieved \S+\), older than the allowed 1d: nothing was written\n$`, cached.ID), requests: true},
-		{name: "unwritable path", args: fmt.Sprintf("--query %d --to %s", cached.ID, filepath.Join(dir, "missing", "out.csv")), code: 1,
-			stderr: `^error: cannot write .*/missing/out.csv: directory .*/missing does not exist\n$`},
-		{name: "bad key", env: clitest.Env{"REDASHCTL_API_KEY": "wrong"}, args: fmt.Sprintf("--query %d --to %s", cached.ID, out), code: 4,
-			stderr: `^error: .*check the API key.*\n$`},
+		{
+			name: "cached result", args: fmt.Sprintf("--query %d --to %s", cached.ID, out), code: 0,
+			stderr: fmt.Sprintf(`^exported \d+ rows, \d+ columns of query %d to .*out.csv \(cached result \d+, .* old\)\n$`, cached.ID), file: true, requests: true,
+		},
+		{
+			name: "disabled", env: clitest.Env{export.DisabledEnv: "yes"}, args: fmt.Sprintf("--query %d --to %s", cached.ID, out), code: 0,
+			stderr: `^export disabled by REDASHCTL_EXPORT_DISABLED: query \d+ was not exported to .*out.csv\n$`,
+		},
+		{
+			name: "bad parameter", args: fmt.Sprintf("--query %d --to %s --param region=Mars --param colour=red", sales, out), code: 2,
+			stderr: fmt.Sprintf(`^error: query %d: parameter "colour": unknown parameter: the query's parameters are region, period; parameter "region": "Mars" is not one of "EMEA", "AMER", "APAC"\n$`, sales), requests: true,
+		},
+		{
+			name: "unknown query", args: "--query 99999 --to " + out, code: 1,
+			stderr: `^error: query 99999 does not exist or this API key cannot see it: get query 99999: redash returned 404 Not Found .*\n$`, requests: true,
+		},
+		{
+			name: "failing query", args: fmt.Sprintf("--query %d --to %s", broken, out), code: 1,
+			stderr: fmt.Sprintf(`^error: query %d: query job \S+ failed: relation "deprecated_orders" does not exist\n$`, broken), requests: true,
+		},
+		{
+			name: "stale result", args: fmt.Sprintf("--query %d --to %s --max-result-age 1d", cached.ID, out), code: 1,
+			stderr: fmt.Sprintf(`^error: query %d: result \d+ is \S+ old \(retrieved \S+\), older than the allowed 1d: nothing was written\n$`, cached.ID), requests: true,
+		},
+		{
+			name: "unwritable path", args: fmt.Sprintf("--query %d --to %s", cached.ID, filepath.Join(dir, "missing", "out.csv")), code: 1,
+			stderr: `^error: cannot write .*/missing/out.csv: directory .*/missing does not exist\n$`,
+		},
+		{
+			name: "bad key", env: clitest.Env{"REDASHCTL_API_KEY": "wrong"}, args: fmt.Sprintf("--query %d --to %s", cached.ID, out), code: 4,
+			stderr: `^error: .*check the API key.*\n$`,
+		},
 		{name: "usage", args: "--query 1", code: 2, stderr: `^error: --to is required.*\nRun 'redashctl export file --help' for usage.\n$`},
 	}
 	for _, tt := range tests {
@@ -335,8 +354,10 @@ func TestSummaryLine(t *testing.T) {
 	assert.Equal(t, "exported 1 row, 1 column of query 4 to x.csv (cached result 9, 1d2h old)", export.SummaryLineForTest(sum, "x.csv"))
 	sum = &results.Summary{QueryID: 4, ResultID: 9, Rows: 0, Columns: 3, Ran: true, Attempts: 2}
 	assert.Equal(t, "exported 0 rows, 3 columns of query 4 to x.csv (ran now, result 9, 2 attempts)", export.SummaryLineForTest(sum, "x.csv"))
-	for d, want := range map[time.Duration]string{0: "0s", 59 * time.Second: "59s", 90 * time.Second: "1m", 3 * time.Hour: "3h",
-		3*time.Hour + 4*time.Minute: "3h4m", 48 * time.Hour: "2d", 50 * time.Hour: "2d2h"} {
+	for d, want := range map[time.Duration]string{
+		0: "0s", 59 * time.Second: "59s", 90 * time.Second: "1m", 3 * time.Hour: "3h",
+		3*time.Hour + 4*time.Minute: "3h4m", 48 * time.Hour: "2d", 50 * time.Hour: "2d2h",
+	} {
 		assert.Equal(t, want, export.HumanAgeForTest(d))
 	}
 }

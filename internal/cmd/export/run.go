@@ -230,8 +230,10 @@ func runJobs(ctx context.Context, jobs []exportjob.Job, concurrency int, now fun
 				for _, i := range g {
 					if ctx.Err() != nil {
 						j := &jobs[i]
-						rec := &exportjob.Record{Time: now(), Job: j.Name, Profile: j.Profile, QueryID: j.QueryID,
-							SpreadsheetID: j.Target.SpreadsheetID, Tab: j.Target.Tab, SheetID: j.Target.SheetID, Mode: j.Mode.String()}
+						rec := &exportjob.Record{
+							Time: now(), Job: j.Name, Profile: j.Profile, QueryID: j.QueryID,
+							SpreadsheetID: j.Target.SpreadsheetID, Tab: j.Target.Tab, SheetID: j.Target.SheetID, Mode: j.Mode.String(),
+						}
 						rec.Fail(fmt.Errorf("not started: %w", ctx.Err()))
 						recs[i] = rec
 					} else {

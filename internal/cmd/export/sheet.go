@@ -109,8 +109,10 @@ API key; parameter problems exit 2.`),
 			if err := checkLogFormat(opts.LogFormat); err != nil {
 				return err
 			}
-			job := exportjob.Job{Name: fmt.Sprintf("query-%d", req.QueryID), QueryID: req.QueryID, Params: req.Args,
-				Freshness: req.Freshness, MaxResultAge: req.MaxResultAge, NoHeader: opts.NoHeader, ExpectURL: opts.ExpectURL}
+			job := exportjob.Job{
+				Name: fmt.Sprintf("query-%d", req.QueryID), QueryID: req.QueryID, Params: req.Args,
+				Freshness: req.Freshness, MaxResultAge: req.MaxResultAge, NoHeader: opts.NoHeader, ExpectURL: opts.ExpectURL,
+			}
 			if opts.Sheet == "" {
 				return cmdutil.FlagErrorf("--sheet is required: a spreadsheet URL or id")
 			}

@@ -30,7 +30,8 @@ func TestNewCmdSheet(t *testing.T) {
 		check   func(t *testing.T, o *export.SheetOptions)
 		wantErr string
 	}{
-		{name: "defaults", args: []string{"--query", "42", "--sheet", "https://docs.google.com/spreadsheets/d/abc/edit#gid=7"},
+		{
+			name: "defaults", args: []string{"--query", "42", "--sheet", "https://docs.google.com/spreadsheets/d/abc/edit#gid=7"},
 			check: func(t *testing.T, o *export.SheetOptions) {
 				assert.Equal(t, 42, o.QueryID)
 				assert.Equal(t, "replace", o.Mode)
@@ -39,10 +40,14 @@ func TestNewCmdSheet(t *testing.T) {
 				assert.Equal(t, "text", o.LogFormat)
 				assert.False(t, o.Disabled)
 				assert.NotNil(t, o.Deps)
-			}},
-		{name: "every flag", args: []string{"--query", "7", "--sheet", "abc", "--tab", "History", "--mode", "append", "--timestamp-column", "at",
-			"--value-input", "user-entered", "--no-header", "--credentials", "none", "--sheets-endpoint", "http://127.0.0.1:1",
-			"--writes-per-minute", "0", "--expect-url", "https://redash.example.com", "--dry-run", "--log-format", "json", "--param", "a=1", "--refresh"},
+			},
+		},
+		{
+			name: "every flag", args: []string{
+				"--query", "7", "--sheet", "abc", "--tab", "History", "--mode", "append", "--timestamp-column", "at",
+				"--value-input", "user-entered", "--no-header", "--credentials", "none", "--sheets-endpoint", "http://127.0.0.1:1",
+				"--writes-per-minute", "0", "--expect-url", "https://redash.example.com", "--dry-run", "--log-format", "json", "--param", "a=1", "--refresh",
+			},
 			check: func(t *testing.T, o *export.SheetOptions) {
 				assert.Equal(t, "History", o.Tab)
 				assert.Equal(t, "append", o.Mode)
@@ -52,15 +57,22 @@ func TestNewCmdSheet(t *testing.T) {
 				assert.Equal(t, 0, o.WritesPerMinute)
 				assert.Equal(t, "none", o.Credentials)
 				assert.Equal(t, "http://127.0.0.1:1", o.Endpoint)
-			}},
-		{name: "disabled", args: []string{"--query", "1", "--sheet", "abc"}, env: clitest.Env{export.DisabledEnv: "1"},
-			check: func(t *testing.T, o *export.SheetOptions) { assert.True(t, o.Disabled) }},
+			},
+		},
+		{
+			name: "disabled", args: []string{"--query", "1", "--sheet", "abc"}, env: clitest.Env{export.DisabledEnv: "1"},
+			check: func(t *testing.T, o *export.SheetOptions) { assert.True(t, o.Disabled) },
+		},
 		{name: "no sheet", args: []string{"--query", "1"}, wantErr: "--sheet is required: a spreadsheet URL or id"},
 		{name: "no query", args: []string{"--sheet", "abc"}, wantErr: "--query is required: the id of a saved query (a positive number)"},
-		{name: "malformed URL", args: []string{"--query", "1", "--sheet", "https://example.com/sheet"},
-			wantErr: `--sheet: invalid spreadsheet "https://example.com/sheet": not a Google Sheets URL (expected https://docs.google.com/spreadsheets/d/<id>/...)`},
-		{name: "URL without id", args: []string{"--query", "1", "--sheet", "https://docs.google.com/spreadsheets/u/0/"},
-			wantErr: `--sheet: invalid spreadsheet "https://docs.google.com/spreadsheets/u/0/": the URL has no /spreadsheets/d/<id>/ part`},
+		{
+			name: "malformed URL", args: []string{"--query", "1", "--sheet", "https://example.com/sheet"},
+			wantErr: `--sheet: invalid spreadsheet "https://example.com/sheet": not a Google Sheets URL (expected https://docs.google.com/spreadsheets/d/<id>/...)`,
+		},
+		{
+			name: "URL without id", args: []string{"--query", "1", "--sheet", "https://docs.google.com/spreadsheets/u/0/"},
+			wantErr: `--sheet: invalid spreadsheet "https://docs.google.com/spreadsheets/u/0/": the URL has no /spreadsheets/d/<id>/ part`,
+		},
 		{name: "empty tab", args: []string{"--query", "1", "--sheet", "abc", "--tab", ""}, wantErr: "--tab is empty: name a tab or leave the flag out"},
 		{name: "bad mode", args: []string{"--query", "1", "--sheet", "abc", "--mode", "merge"}, wantErr: `--mode: invalid mode "merge": use replace or append`},
 		{name: "bad value input", args: []string{"--query", "1", "--sheet", "abc", "--value-input", "formula"}, wantErr: `--value-input: invalid value input "formula": use raw or user-entered`},
@@ -69,8 +81,10 @@ func TestNewCmdSheet(t *testing.T) {
 		{name: "bad endpoint", args: []string{"--query", "1", "--sheet", "abc", "--sheets-endpoint", "localhost:5001"}, wantErr: `--sheets-endpoint "localhost:5001" is not an http(s) URL`},
 		{name: "bad expect-url", args: []string{"--query", "1", "--sheet", "abc", "--expect-url", "redash"}, wantErr: `--expect-url: "redash" is not an http(s) URL`},
 		{name: "bad log format", args: []string{"--query", "1", "--sheet", "abc", "--log-format", "xml"}, wantErr: `invalid --log-format "xml": use text or json`},
-		{name: "max-age and refresh", args: []string{"--query", "1", "--sheet", "abc", "--max-age", "1h", "--refresh"},
-			wantErr: "if any flags in the group [max-age refresh] are set none of the others can be; [max-age refresh] were all set"},
+		{
+			name: "max-age and refresh", args: []string{"--query", "1", "--sheet", "abc", "--max-age", "1h", "--refresh"},
+			wantErr: "if any flags in the group [max-age refresh] are set none of the others can be; [max-age refresh] were all set",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -326,8 +340,10 @@ func TestSheetExitCodes(t *testing.T) {
 		{name: "bad Redash key", env: e.with("REDASHCTL_API_KEY", "wrong"), args: []string{"--query", q, "--sheet", "book"}, code: 4, kind: "redash-auth"},
 		{name: "unknown spreadsheet", args: []string{"--query", q, "--sheet", "nosuchbook"}, code: 1, kind: "not-found"},
 		{name: "missing gid", args: []string{"--query", q, "--sheet", "https://docs.google.com/spreadsheets/d/book/edit#gid=4242"}, code: 1, kind: "not-found", stderr: "gid 4242"},
-		{name: "bad parameter", args: []string{"--query", q, "--sheet", "book", "--param", "region=Mars", "--param", "colour=red"}, code: 2, kind: "parameters",
-			stderr: `parameter "colour": unknown parameter`},
+		{
+			name: "bad parameter", args: []string{"--query", q, "--sheet", "book", "--param", "region=Mars", "--param", "colour=red"}, code: 2, kind: "parameters",
+			stderr: `parameter "colour": unknown parameter`,
+		},
 		{name: "failing query", args: []string{"--query", strconv.Itoa(broken), "--sheet", "book"}, code: 1, kind: "query-failed", stderr: `relation "deprecated_orders" does not exist`},
 		{name: "unknown query", args: []string{"--query", "99999", "--sheet", "book"}, code: 1, kind: "not-found"},
 		{name: "usage", args: []string{"--query", q}, code: 2, stderr: "Run 'redashctl export sheet --help' for usage."},

@@ -35,15 +35,21 @@ func samplePlan(t *testing.T) (string, *plan.Plan) {
 		plan.Criteria{Command: "audit", ArchiveWhen: []string{"never-run", "stale", "unused"}, KeepTag: "keep"})
 	ran := made.Add(-200 * 24 * time.Hour)
 	p.Items = []plan.Item{
-		{QueryID: 11, Name: "Old revenue", Action: plan.Archive, Proposed: plan.Archive,
+		{
+			QueryID: 11, Name: "Old revenue", Action: plan.Archive, Proposed: plan.Archive,
 			Reasons: []plan.Reason{{Code: "stale", Detail: "last run on 2026-04-13"}, {Code: "unused", Detail: "on no dashboard"}},
-			Before:  plan.Snapshot{Name: "Old revenue", Tags: []string{}, DataSourceID: intp(1), OwnerEmail: "ann@example.com", UpdatedAt: ran, LastRunAt: &ran, Dashboards: []int{}, Alerts: []int{}, Version: 1}},
-		{QueryID: 12, Name: "Scratch", Action: plan.Archive, Proposed: plan.Archive,
+			Before:  plan.Snapshot{Name: "Old revenue", Tags: []string{}, DataSourceID: intp(1), OwnerEmail: "ann@example.com", UpdatedAt: ran, LastRunAt: &ran, Dashboards: []int{}, Alerts: []int{}, Version: 1},
+		},
+		{
+			QueryID: 12, Name: "Scratch", Action: plan.Archive, Proposed: plan.Archive,
 			Reasons: []plan.Reason{{Code: "never-run", Detail: "no result since it was created"}},
-			Before:  plan.Snapshot{Name: "Scratch", IsDraft: true, Tags: []string{}, DataSourceID: intp(2), OwnerEmail: "bob@example.com", UpdatedAt: made, Dashboards: []int{}, Alerts: []int{}, Version: 1}},
-		{QueryID: 40, Name: "Board KPIs", Action: plan.Keep, Proposed: plan.Keep, Protected: plan.ProtectedKeepTag,
+			Before:  plan.Snapshot{Name: "Scratch", IsDraft: true, Tags: []string{}, DataSourceID: intp(2), OwnerEmail: "bob@example.com", UpdatedAt: made, Dashboards: []int{}, Alerts: []int{}, Version: 1},
+		},
+		{
+			QueryID: 40, Name: "Board KPIs", Action: plan.Keep, Proposed: plan.Keep, Protected: plan.ProtectedKeepTag,
 			Reasons: []plan.Reason{{Code: "unused", Detail: "weak", Weak: true}, {Code: "keep-tag", Detail: `it carries the tag "keep": never archived`}},
-			Before:  plan.Snapshot{Name: "Board KPIs", Tags: []string{"keep"}, OwnerEmail: "ann@example.com", UpdatedAt: made, Dashboards: []int{3}, Alerts: []int{}, Version: 1}},
+			Before:  plan.Snapshot{Name: "Board KPIs", Tags: []string{"keep"}, OwnerEmail: "ann@example.com", UpdatedAt: made, Dashboards: []int{3}, Alerts: []int{}, Version: 1},
+		},
 	}
 	path := filepath.Join(t.TempDir(), "plan.json")
 	var buf bytes.Buffer
@@ -58,7 +64,8 @@ func TestNewCmds(t *testing.T) {
 	run := func(cmd interface {
 		SetArgs([]string)
 		Execute() error
-	}, args string) error {
+	}, args string,
+	) error {
 		cmd.SetArgs(strings.Fields(args))
 		return cmd.Execute()
 	}
@@ -102,13 +109,19 @@ func TestSheetFlags(t *testing.T) {
 		flags   cmdutil.SheetsFlags
 		wantErr string
 	}{
-		{name: "URL with gid", args: "p.json --sheet " + url, target: sheets.Target{SpreadsheetID: "1AbC-d_e", SheetID: gid(5)},
-			flags: cmdutil.SheetsFlags{WritesPerMinute: 60}},
+		{
+			name: "URL with gid", args: "p.json --sheet " + url, target: sheets.Target{SpreadsheetID: "1AbC-d_e", SheetID: gid(5)},
+			flags: cmdutil.SheetsFlags{WritesPerMinute: 60},
+		},
 		{name: "bare id", args: "p.json --sheet 1AbC", target: sheets.Target{SpreadsheetID: "1AbC"}, flags: cmdutil.SheetsFlags{WritesPerMinute: 60}},
-		{name: "tab wins over gid", args: "p.json --sheet " + url + " --tab Review", target: sheets.Target{SpreadsheetID: "1AbC-d_e", Tab: "Review"},
-			flags: cmdutil.SheetsFlags{WritesPerMinute: 60}},
-		{name: "connection flags", args: "p.json --sheet 1AbC --credentials none --sheets-endpoint http://127.0.0.1:5001/ --writes-per-minute 0",
-			target: sheets.Target{SpreadsheetID: "1AbC"}, flags: cmdutil.SheetsFlags{Credentials: "none", Endpoint: "http://127.0.0.1:5001/"}},
+		{
+			name: "tab wins over gid", args: "p.json --sheet " + url + " --tab Review", target: sheets.Target{SpreadsheetID: "1AbC-d_e", Tab: "Review"},
+			flags: cmdutil.SheetsFlags{WritesPerMinute: 60},
+		},
+		{
+			name: "connection flags", args: "p.json --sheet 1AbC --credentials none --sheets-endpoint http://127.0.0.1:5001/ --writes-per-minute 0",
+			target: sheets.Target{SpreadsheetID: "1AbC"}, flags: cmdutil.SheetsFlags{Credentials: "none", Endpoint: "http://127.0.0.1:5001/"},
+		},
 		{name: "tab without sheet", args: "p.json --csv r.csv --tab Review", wantErr: "--tab needs --sheet <url>"},
 		{name: "empty tab", args: "p.json --sheet 1AbC --tab=", wantErr: "--tab is empty: name a tab or leave the flag out"},
 		{name: "both", args: "p.json --sheet 1AbC --csv r.csv", wantErr: "if any flags in the group [csv sheet] are set none of the others can be; [csv sheet] were all set"},

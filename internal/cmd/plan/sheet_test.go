@@ -167,8 +167,10 @@ func TestExportSheet(t *testing.T) {
 	vals, err := ssrv.Values("book", "Sheet1")
 	require.NoError(t, err)
 	require.Len(t, vals, 4)
-	assert.Equal(t, []any{float64(11), "archive", "archive", "Old revenue", "stale;unused",
-		"stale: last run on 2026-04-13\nunused: on no dashboard", nil, "ann@example.com", float64(1)}, vals[1][:9])
+	assert.Equal(t, []any{
+		float64(11), "archive", "archive", "Old revenue", "stale;unused",
+		"stale: last run on 2026-04-13\nunused: on no dashboard", nil, "ann@example.com", float64(1),
+	}, vals[1][:9])
 	assert.Equal(t, "https://redash.example.com/queries/40", vals[3][15])
 
 	// A shorter plan replaces the tab: no old row survives.
@@ -252,14 +254,22 @@ func TestSheetFailures(t *testing.T) {
 		code   int
 		stderr string
 	}{
-		{name: "no token", args: []string{"plan", "import", path, "--sheet", "book"}, code: 4,
-			stderr: "error: read spreadsheet book: google rejected the credentials: 401 UNAUTHENTICATED"},
-		{name: "not a service-account key", args: []string{"plan", "export", path, "--sheet", "book", "--credentials", keyFile, "--sheets-endpoint", endpoint}, code: 4,
-			stderr: `error: google credentials ` + keyFile + `: type "authorized_user" is not a service-account key`},
-		{name: "missing key file", args: []string{"plan", "import", path, "--sheet", "book", "--credentials", filepath.Join(t.TempDir(), "nope.json"), "--sheets-endpoint", endpoint}, code: 4,
-			stderr: "error: google credentials: open "},
-		{name: "none without endpoint", args: []string{"plan", "import", path, "--sheet", "book", "--credentials", "none"}, code: 4,
-			stderr: `error: sheets credentials "none" need a sheets endpoint`},
+		{
+			name: "no token", args: []string{"plan", "import", path, "--sheet", "book"}, code: 4,
+			stderr: "error: read spreadsheet book: google rejected the credentials: 401 UNAUTHENTICATED",
+		},
+		{
+			name: "not a service-account key", args: []string{"plan", "export", path, "--sheet", "book", "--credentials", keyFile, "--sheets-endpoint", endpoint}, code: 4,
+			stderr: `error: google credentials ` + keyFile + `: type "authorized_user" is not a service-account key`,
+		},
+		{
+			name: "missing key file", args: []string{"plan", "import", path, "--sheet", "book", "--credentials", filepath.Join(t.TempDir(), "nope.json"), "--sheets-endpoint", endpoint}, code: 4,
+			stderr: "error: google credentials: open ",
+		},
+		{
+			name: "none without endpoint", args: []string{"plan", "import", path, "--sheet", "book", "--credentials", "none"}, code: 4,
+			stderr: `error: sheets credentials "none" need a sheets endpoint`,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -293,18 +303,30 @@ func TestSheetShared(t *testing.T) {
 		code   int
 		stderr string
 	}{
-		{name: "read not shared", args: []string{"plan", "import", path, "--sheet", "private"}, code: 4,
-			stderr: "error: read spreadsheet private: spreadsheet private is not shared with the account redashctl uses (share it with that address, as Viewer at least) [403 PERMISSION_DENIED: The caller does not have permission]\n"},
-		{name: "write not shared", args: []string{"plan", "export", path, "--sheet", "private"}, code: 4,
-			stderr: "error: write to spreadsheet private: spreadsheet private is not shared with the account redashctl uses as Editor (share it with that address) [403 PERMISSION_DENIED: The caller does not have permission]\n"},
-		{name: "write view only", args: []string{"plan", "export", path, "--sheet", "viewonly", "--tab", "Review"}, code: 4,
-			stderr: "as Editor"},
-		{name: "read missing tab", args: []string{"plan", "import", path, "--sheet", "book", "--tab", "Decisions"}, code: 1,
-			stderr: "error: read spreadsheet book tab \"Decisions\": spreadsheet book has no tab \"Decisions\"\n"},
-		{name: "read missing spreadsheet", args: []string{"plan", "import", path, "--sheet", "gone"}, code: 1,
-			stderr: "error: read spreadsheet gone: spreadsheet gone not found: check the URL or id\n"},
-		{name: "read empty tab", args: []string{"plan", "import", path, "--sheet", "book"}, code: 1,
-			stderr: "error: spreadsheet book: the review sheet is empty: it needs a header row with query_id and decision; nothing imported\n"},
+		{
+			name: "read not shared", args: []string{"plan", "import", path, "--sheet", "private"}, code: 4,
+			stderr: "error: read spreadsheet private: spreadsheet private is not shared with the account redashctl uses (share it with that address, as Viewer at least) [403 PERMISSION_DENIED: The caller does not have permission]\n",
+		},
+		{
+			name: "write not shared", args: []string{"plan", "export", path, "--sheet", "private"}, code: 4,
+			stderr: "error: write to spreadsheet private: spreadsheet private is not shared with the account redashctl uses as Editor (share it with that address) [403 PERMISSION_DENIED: The caller does not have permission]\n",
+		},
+		{
+			name: "write view only", args: []string{"plan", "export", path, "--sheet", "viewonly", "--tab", "Review"}, code: 4,
+			stderr: "as Editor",
+		},
+		{
+			name: "read missing tab", args: []string{"plan", "import", path, "--sheet", "book", "--tab", "Decisions"}, code: 1,
+			stderr: "error: read spreadsheet book tab \"Decisions\": spreadsheet book has no tab \"Decisions\"\n",
+		},
+		{
+			name: "read missing spreadsheet", args: []string{"plan", "import", path, "--sheet", "gone"}, code: 1,
+			stderr: "error: read spreadsheet gone: spreadsheet gone not found: check the URL or id\n",
+		},
+		{
+			name: "read empty tab", args: []string{"plan", "import", path, "--sheet", "book"}, code: 1,
+			stderr: "error: spreadsheet book: the review sheet is empty: it needs a header row with query_id and decision; nothing imported\n",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -338,8 +360,10 @@ func TestSheetFaults(t *testing.T) {
 	}{
 		{name: "429 with Retry-After on the read", fault: fakesheets.Fault{Kind: fakesheets.FaultRateLimit, Op: "values.get", Times: 1, RetryAfter: 1}},
 		{name: "truncated read", fault: fakesheets.Fault{Kind: fakesheets.FaultTruncate, Op: "values.get", Times: 1}},
-		{name: "HTML 500 page", fault: fakesheets.Fault{Kind: fakesheets.FaultHTML5xx, Op: "values.get", Status: 500}, code: 1,
-			stderr: "error: read spreadsheet book tab \"Review\": 500 Internal Server Error: non-JSON (HTML) answer\n"},
+		{
+			name: "HTML 500 page", fault: fakesheets.Fault{Kind: fakesheets.FaultHTML5xx, Op: "values.get", Status: 500}, code: 1,
+			stderr: "error: read spreadsheet book tab \"Review\": 500 Internal Server Error: non-JSON (HTML) answer\n",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

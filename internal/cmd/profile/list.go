@@ -1,6 +1,8 @@
 package profile
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
 
 	"github.com/redashctl/redashctl/internal/cmdutil"
@@ -76,7 +78,7 @@ func listRun(opts *ListOptions) error {
 		records = append(records, profileRecord{Name: name, Current: name == current, URL: p.URL, Org: p.Org, APIKeySource: keySource(p), SheetsEndpoint: p.SheetsEndpoint})
 	}
 	if len(records) == 0 && !format.Machine() {
-		opts.IO.ErrOut.Write([]byte("no profiles in " + opts.ConfigPath + "; add one with `redashctl profile add NAME --url URL`\n"))
+		fmt.Fprintln(opts.IO.ErrOut, "no profiles in "+opts.ConfigPath+"; add one with `redashctl profile add NAME --url URL`")
 		return nil
 	}
 	switch format {

@@ -57,13 +57,17 @@ func NewRecord(q *redash.Query, now time.Time) Record {
 }
 
 // csvHeader is the CSV contract: the JSON fields, with the schedule flattened.
-var csvHeader = []string{"id", "name", "owner_email", "owner_name", "data_source_id", "tags", "is_draft", "is_archived",
+var csvHeader = []string{
+	"id", "name", "owner_email", "owner_name", "data_source_id", "tags", "is_draft", "is_archived",
 	"schedule_interval_seconds", "schedule_time", "schedule_day_of_week", "schedule_until", "schedule_active",
-	"created_at", "updated_at", "last_run_at", "runtime_seconds"}
+	"created_at", "updated_at", "last_run_at", "runtime_seconds",
+}
 
 func (r *Record) csvRow() []string {
-	row := []string{strconv.Itoa(r.ID), r.Name, r.OwnerEmail, r.OwnerName, intString(r.DataSourceID), strings.Join(r.Tags, ";"),
-		strconv.FormatBool(r.IsDraft), strconv.FormatBool(r.IsArchived)}
+	row := []string{
+		strconv.Itoa(r.ID), r.Name, r.OwnerEmail, r.OwnerName, intString(r.DataSourceID), strings.Join(r.Tags, ";"),
+		strconv.FormatBool(r.IsDraft), strconv.FormatBool(r.IsArchived),
+	}
 	if s := r.Schedule; s != nil {
 		row = append(row, strconv.FormatInt(s.IntervalSeconds, 10), deref(s.Time), deref(s.DayOfWeek), deref(s.Until), strconv.FormatBool(s.Active))
 	} else {

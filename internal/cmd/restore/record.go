@@ -80,8 +80,10 @@ func optID(id int) *int {
 }
 
 func newRecord(it *bulk.RestoreItem, dryRun bool) Record {
-	r := Record{QueryID: it.QueryID, Name: it.Name, Backup: it.File, Error: it.QueryError,
-		Widgets: []WidgetRecord{}, Alerts: []AlertRecord{}, CannotRestore: []string{}}
+	r := Record{
+		QueryID: it.QueryID, Name: it.Name, Backup: it.File, Error: it.QueryError,
+		Widgets: []WidgetRecord{}, Alerts: []AlertRecord{}, CannotRestore: []string{},
+	}
 	switch {
 	case it.QueryError != "":
 		r.Result = "failed"
@@ -94,15 +96,19 @@ func newRecord(it *bulk.RestoreItem, dryRun bool) Record {
 	}
 	for _, w := range it.Widgets {
 		res := result(w.Action, dryRun)
-		r.Widgets = append(r.Widgets, WidgetRecord{OldID: w.Old.ID, NewID: optID(w.NewID), DashboardID: w.Old.DashboardID,
-			DashboardName: w.Old.DashboardName, VisualizationID: w.Old.VisualizationID, Result: res, Note: w.Note})
+		r.Widgets = append(r.Widgets, WidgetRecord{
+			OldID: w.Old.ID, NewID: optID(w.NewID), DashboardID: w.Old.DashboardID,
+			DashboardName: w.Old.DashboardName, VisualizationID: w.Old.VisualizationID, Result: res, Note: w.Note,
+		})
 		if w.Action == bulk.ActionCannot {
 			r.CannotRestore = append(r.CannotRestore, fmt.Sprintf("widget %d: %s", w.Old.ID, w.Note))
 		}
 	}
 	for _, a := range it.Alerts {
-		ar := AlertRecord{OldID: a.Old.ID, NewID: optID(a.NewID), Name: a.Old.Name, Result: result(a.Action, dryRun), Note: a.Note,
-			Subscriptions: []SubscriptionRecord{}}
+		ar := AlertRecord{
+			OldID: a.Old.ID, NewID: optID(a.NewID), Name: a.Old.Name, Result: result(a.Action, dryRun), Note: a.Note,
+			Subscriptions: []SubscriptionRecord{},
+		}
 		for _, s := range a.Subscriptions {
 			sr := SubscriptionRecord{OldID: s.Old.ID, NewID: optID(s.NewID), UserEmail: s.Old.User.Email, Result: result(s.Action, dryRun), Note: s.Note}
 			if s.Old.Destination != nil {
@@ -140,8 +146,10 @@ func write(ios *iostreams.IOStreams, format output.Format, items []*bulk.Restore
 		}
 		rows = append(rows, []string{"query", strconv.Itoa(r.QueryID), strconv.Itoa(r.QueryID), r.Name, qres})
 		for _, w := range r.Widgets {
-			rows = append(rows, []string{"  widget", strconv.Itoa(w.OldID), newText(w.NewID),
-				fmt.Sprintf("dashboard %d (%s)", w.DashboardID, w.DashboardName), withNote(w.Result, w.Note)})
+			rows = append(rows, []string{
+				"  widget", strconv.Itoa(w.OldID), newText(w.NewID),
+				fmt.Sprintf("dashboard %d (%s)", w.DashboardID, w.DashboardName), withNote(w.Result, w.Note),
+			})
 		}
 		for _, a := range r.Alerts {
 			rows = append(rows, []string{"  alert", strconv.Itoa(a.OldID), newText(a.NewID), a.Name, withNote(a.Result, a.Note)})

@@ -24,8 +24,10 @@ func TestServePrintsURLAndKeyAndStopsOnCancel(t *testing.T) {
 		srv *fakeredash.Server
 	}
 	readyCh := make(chan ready, 1)
-	opts := &ServeOptions{IO: ios, Addr: "127.0.0.1:0", SheetsAddr: "127.0.0.1:0", Version: "5.0.2", Queries: 100, Seed: 1, Org: "acme",
-		Ready: func(url string, srv *fakeredash.Server) { readyCh <- ready{url, srv} }}
+	opts := &ServeOptions{
+		IO: ios, Addr: "127.0.0.1:0", SheetsAddr: "127.0.0.1:0", Version: "5.0.2", Queries: 100, Seed: 1, Org: "acme",
+		Ready: func(url string, srv *fakeredash.Server) { readyCh <- ready{url, srv} },
+	}
 	errCh := make(chan error, 1)
 	go func() { errCh <- serveRun(ctx, opts) }()
 

@@ -301,7 +301,8 @@ func TestStatusFaults(t *testing.T) {
 		warning []string // the one warning line contains these
 		check   func(t *testing.T, s snapshot)
 	}{
-		{name: "HTML 502 from a proxy on the admin endpoint", version: "10.1.0",
+		{
+			name: "HTML 502 from a proxy on the admin endpoint", version: "10.1.0",
 			fault: fakeredash.Fault{Kind: fakeredash.FaultHTML5xx, PathPrefix: "/api/admin", Status: 502},
 			code:  3, warning: []string{"queues and workers", "502", "rq_status", "not a Redash API response"},
 			check: func(t *testing.T, s snapshot) {
@@ -309,15 +310,19 @@ func TestStatusFaults(t *testing.T) {
 				assert.Nil(t, s.Workers)
 				assert.NotNil(t, s.Counts)
 				assert.Len(t, s.DataSources, 7)
-			}},
-		{name: "HTML 502 on the Celery task list", version: "8.0.0",
+			},
+		},
+		{
+			name: "HTML 502 on the Celery task list", version: "8.0.0",
 			fault: fakeredash.Fault{Kind: fakeredash.FaultHTML5xx, PathPrefix: "/api/admin/queries/tasks", Status: 502},
 			code:  3, warning: []string{"task list", "502"},
 			check: func(t *testing.T, s snapshot) {
 				assert.Len(t, s.Queues, 3)
 				assert.Nil(t, s.Tasks)
-			}},
-		{name: "persistent 503 on /status.json", version: "8.0.0",
+			},
+		},
+		{
+			name: "persistent 503 on /status.json", version: "8.0.0",
 			fault: fakeredash.Fault{Kind: fakeredash.FaultHTML5xx, PathPrefix: "/status.json", Status: 503},
 			code:  3, warning: []string{"server status, queue sizes and outdated queries", "503"},
 			check: func(t *testing.T, s snapshot) {
@@ -325,30 +330,43 @@ func TestStatusFaults(t *testing.T) {
 				assert.Nil(t, s.Queues)
 				assert.Nil(t, s.OutdatedQueries)
 				assert.Len(t, s.Workers, 1, "the task list still names the worker")
-			}},
-		{name: "HTML 200 page on the data sources", version: "10.1.0",
+			},
+		},
+		{
+			name: "HTML 200 page on the data sources", version: "10.1.0",
 			fault: fakeredash.Fault{Kind: fakeredash.FaultHTML200, PathPrefix: "/api/data_sources"},
 			code:  3, warning: []string{"data sources", "HTML"},
 			check: func(t *testing.T, s snapshot) {
 				assert.Nil(t, s.DataSources)
 				assert.NotNil(t, s.Counts)
-			}},
-		{name: "429 with Retry-After on the org status", version: "10.1.0",
+			},
+		},
+		{
+			name: "429 with Retry-After on the org status", version: "10.1.0",
 			fault: fakeredash.Fault{Kind: fakeredash.FaultRateLimit, PathPrefix: "/api/organization/status", Times: 2, RetryAfter: 1},
-			check: func(t *testing.T, s snapshot) { assert.NotNil(t, s.Counts) }},
-		{name: "502 twice on the admin endpoint", version: "26.3.0",
+			check: func(t *testing.T, s snapshot) { assert.NotNil(t, s.Counts) },
+		},
+		{
+			name: "502 twice on the admin endpoint", version: "26.3.0",
 			fault: fakeredash.Fault{Kind: fakeredash.FaultHTML5xx, PathPrefix: "/api/admin", Times: 2, Status: 502},
-			check: func(t *testing.T, s snapshot) { assert.Len(t, s.Workers, 1) }},
-		{name: "truncated body", version: "10.1.0",
+			check: func(t *testing.T, s snapshot) { assert.Len(t, s.Workers, 1) },
+		},
+		{
+			name: "truncated body", version: "10.1.0",
 			fault: fakeredash.Fault{Kind: fakeredash.FaultTruncate, PathPrefix: "/api/data_sources", Times: 2},
-			check: func(t *testing.T, s snapshot) { assert.Len(t, s.DataSources, 7) }},
-		{name: "connection reset", version: "4.0.2",
+			check: func(t *testing.T, s snapshot) { assert.Len(t, s.DataSources, 7) },
+		},
+		{
+			name: "connection reset", version: "4.0.2",
 			fault: fakeredash.Fault{Kind: fakeredash.FaultReset, PathPrefix: "/status.json", Times: 2},
-			check: func(t *testing.T, s snapshot) { assert.NotNil(t, s.Server) }},
-		{name: "slow response", version: "10.1.0",
+			check: func(t *testing.T, s snapshot) { assert.NotNil(t, s.Server) },
+		},
+		{
+			name: "slow response", version: "10.1.0",
 			fault: fakeredash.Fault{Kind: fakeredash.FaultSlow, PathPrefix: "/api/admin", Times: 1, Delay: 10e9},
 			args:  []string{"--timeout", "1s"},
-			check: func(t *testing.T, s snapshot) { assert.Len(t, s.Workers, 1) }},
+			check: func(t *testing.T, s snapshot) { assert.Len(t, s.Workers, 1) },
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

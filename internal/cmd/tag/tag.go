@@ -179,8 +179,10 @@ func tagRun(ctx context.Context, opts *TagOptions) error {
 		}
 		q, ok := res.Listed[id]
 		if !ok {
-			items = append(items, &bulk.TagItem{QueryID: id, Add: add, Remove: remove, Status: bulk.TagNotFound,
-				Error: "not in the query lists: unknown, archived, or on a data source outside the key's groups"})
+			items = append(items, &bulk.TagItem{
+				QueryID: id, Add: add, Remove: remove, Status: bulk.TagNotFound,
+				Error: "not in the query lists: unknown, archived, or on a data source outside the key's groups",
+			})
 			continue
 		}
 		items = append(items, bulk.NewTagItem(q, add, remove))

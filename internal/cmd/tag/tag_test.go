@@ -67,7 +67,7 @@ func TestNewCmdTag(t *testing.T) {
 					args[i] = ""
 				}
 			}
-			var cmd = tag.NewCmdAdd(f, func(o *tag.TagOptions) error { got = o; return nil })
+			cmd := tag.NewCmdAdd(f, func(o *tag.TagOptions) error { got = o; return nil })
 			if args[0] == "remove" {
 				cmd = tag.NewCmdRemove(f, func(o *tag.TagOptions) error { got = o; return nil })
 			}

@@ -191,8 +191,10 @@ func checkRun(ctx context.Context, opts *CheckOptions) error {
 		findings = []upg.Finding{}
 	}
 	gaps := snap.Gaps
-	res := &CheckResult{URL: cfg.URL, Version: state.Version, ComparedAs: from, Target: target,
-		State: state, Findings: findings, Missing: gaps, Diff: diff}
+	res := &CheckResult{
+		URL: cfg.URL, Version: state.Version, ComparedAs: from, Target: target,
+		State: state, Findings: findings, Missing: gaps, Diff: diff,
+	}
 	switch format {
 	case output.JSON:
 		err = output.WriteJSON(opts.IO.Out, res)

@@ -139,8 +139,10 @@ func verdict(ios *iostreams.IOStreams, findings []upg.Finding, subject, target s
 		}
 	}
 	if errs > 0 {
-		return &cmdutil.ExitError{Code: cmdutil.ExitPartial,
-			Err: fmt.Errorf("%s and %s: %s not ready for %s", plural(errs, "error"), plural(warns, "warning"), subject, target)}
+		return &cmdutil.ExitError{
+			Code: cmdutil.ExitPartial,
+			Err:  fmt.Errorf("%s and %s: %s not ready for %s", plural(errs, "error"), plural(warns, "warning"), subject, target),
+		}
 	}
 	if warns > 0 {
 		fmt.Fprintf(ios.ErrOut, "%s, no errors for %s\n", plural(warns, "warning"), target)

@@ -40,8 +40,10 @@ func TestNewCmdLint(t *testing.T) {
 		wantErr string
 	}{
 		{name: "compose", args: "--target 10.1.0 --compose a.yml", want: upgrade.LintOptions{Target: "10.1.0", ComposeFiles: []string{"a.yml"}, Output: "table"}},
-		{name: "repeated files", args: "--target 10.1 --compose a.yml --compose b.yml --env-file x.env --env-file y.env -o json",
-			want: upgrade.LintOptions{Target: "10.1", ComposeFiles: []string{"a.yml", "b.yml"}, EnvFiles: []string{"x.env", "y.env"}, Output: "json"}},
+		{
+			name: "repeated files", args: "--target 10.1 --compose a.yml --compose b.yml --env-file x.env --env-file y.env -o json",
+			want: upgrade.LintOptions{Target: "10.1", ComposeFiles: []string{"a.yml", "b.yml"}, EnvFiles: []string{"x.env", "y.env"}, Output: "json"},
+		},
 		{name: "env only", args: "--target 8 --env-file env -o csv", want: upgrade.LintOptions{Target: "8", EnvFiles: []string{"env"}, Output: "csv"}},
 		{name: "no target", args: "--compose a.yml", wantErr: "--target is required: one of " + known},
 		{name: "unknown target", args: "--target 10.2 --compose a.yml", wantErr: `--target: unknown Redash version "10.2": known versions are ` + known},
@@ -100,18 +102,30 @@ func TestLintExitCodes(t *testing.T) {
 		warnings int
 		stderr   string
 	}{
-		{name: "v8 compose on 10.1.0", args: []string{"--target", "10.1.0", "--compose", fixtures + "v8/docker-compose.yml"},
-			code: 3, errors: 3, warnings: 6, stderr: "error: 3 errors and 6 warnings: the files are not ready for v10.1.0\n"},
-		{name: "v8 compose on its own release", args: []string{"--target", "8.0.0", "--compose", fixtures + "v8/docker-compose.yml"},
-			stderr: "no findings: nothing to change for v8.0.0\n"},
-		{name: "v10 compose on 10.1.0", args: []string{"--target", "10.1", "--compose", fixtures + "v10/docker-compose.yml"},
-			warnings: 1, stderr: "1 warning, no errors for v10.1.0\n"},
-		{name: "v4 production compose on 10.1.0", args: []string{"--target", "10.1", "--compose", fixtures + "v4/docker-compose.production.yml"},
-			code: 3, errors: 7, warnings: 5, stderr: "error: 7 errors and 5 warnings: the files are not ready for v10.1.0\n"},
-		{name: "v8 compose moved to the v10 image without a worker", args: []string{"--target", "10.1.0", "--compose", fixtures + "v8-on-v10/docker-compose.yml"},
-			code: 3, errors: 3, warnings: 2, stderr: "error: 3 errors and 2 warnings: the files are not ready for v10.1.0\n"},
-		{name: "env file on its own", args: []string{"--target", "10.1.0", "--env-file", fixtures + "v10/env"},
-			warnings: 1, stderr: "1 warning, no errors for v10.1.0\n"},
+		{
+			name: "v8 compose on 10.1.0", args: []string{"--target", "10.1.0", "--compose", fixtures + "v8/docker-compose.yml"},
+			code: 3, errors: 3, warnings: 6, stderr: "error: 3 errors and 6 warnings: the files are not ready for v10.1.0\n",
+		},
+		{
+			name: "v8 compose on its own release", args: []string{"--target", "8.0.0", "--compose", fixtures + "v8/docker-compose.yml"},
+			stderr: "no findings: nothing to change for v8.0.0\n",
+		},
+		{
+			name: "v10 compose on 10.1.0", args: []string{"--target", "10.1", "--compose", fixtures + "v10/docker-compose.yml"},
+			warnings: 1, stderr: "1 warning, no errors for v10.1.0\n",
+		},
+		{
+			name: "v4 production compose on 10.1.0", args: []string{"--target", "10.1", "--compose", fixtures + "v4/docker-compose.production.yml"},
+			code: 3, errors: 7, warnings: 5, stderr: "error: 7 errors and 5 warnings: the files are not ready for v10.1.0\n",
+		},
+		{
+			name: "v8 compose moved to the v10 image without a worker", args: []string{"--target", "10.1.0", "--compose", fixtures + "v8-on-v10/docker-compose.yml"},
+			code: 3, errors: 3, warnings: 2, stderr: "error: 3 errors and 2 warnings: the files are not ready for v10.1.0\n",
+		},
+		{
+			name: "env file on its own", args: []string{"--target", "10.1.0", "--env-file", fixtures + "v10/env"},
+			warnings: 1, stderr: "1 warning, no errors for v10.1.0\n",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -140,10 +154,14 @@ func TestLintV8OnV10Findings(t *testing.T) {
 	for _, q := range []string{"default", "emails", "periodic"} {
 		assert.Contains(t, fs, finding{Severity: "error", Code: "queue-unconsumed", Message: unconsumed[q]})
 	}
-	assert.Contains(t, fs, finding{Severity: "warning", Service: "scheduler", Code: "scheduler-queues", File: file, Line: 22,
-		Message: "QUEUES is ignored: since v9.0.0-beta the scheduler only enqueues periodic jobs and runs none; give the queues to a worker"})
-	assert.Contains(t, fs, finding{Severity: "warning", Service: "server", Code: "image-version", File: file, Line: 11,
-		Message: "image redash/redash:8.0.0.b32245 is v8.0.0, not the target v10.1.0"})
+	assert.Contains(t, fs, finding{
+		Severity: "warning", Service: "scheduler", Code: "scheduler-queues", File: file, Line: 22,
+		Message: "QUEUES is ignored: since v9.0.0-beta the scheduler only enqueues periodic jobs and runs none; give the queues to a worker",
+	})
+	assert.Contains(t, fs, finding{
+		Severity: "warning", Service: "server", Code: "image-version", File: file, Line: 11,
+		Message: "image redash/redash:8.0.0.b32245 is v8.0.0, not the target v10.1.0",
+	})
 	assert.Equal(t, "error", fs[0].Severity, "errors come first")
 
 	res := clitest.Run(t, clitest.Env{}, "upgrade", "lint", "--target", "10.1.0", "--compose", file)
