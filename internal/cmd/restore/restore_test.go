@@ -367,7 +367,8 @@ func TestRestoreFaults(t *testing.T) {
 
 	srv.AddFault(fakeredash.Fault{Kind: fakeredash.FaultHTML5xx, Status: 502, Method: "POST", PathPrefix: "/api/widgets", Times: 1})
 	srv.AddFault(fakeredash.Fault{Kind: fakeredash.FaultTruncate, Method: "POST", PathPrefix: "/api/alerts", Times: 1})
-	res = clitest.Run(t, env, "restore", "--backup", dir, "--yes")
+	// One query at a time, so that the faults hit the same widget and alert on every run.
+	res = clitest.Run(t, env, "--concurrency", "1", "restore", "--backup", dir, "--yes")
 	assert.Equal(t, 3, res.Code, res.Stderr)
 	assert.Contains(t, res.Stdout, "failed: create widget on dashboard ")
 	assert.Contains(t, res.Stdout, "failed: create alert on query ")
