@@ -33,8 +33,10 @@ demo: ## Run the main job against the embedded sandbox (no Redash needed)
 bench: ## Speed and memory targets (see docs/benchmarks.md)
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./...
 
-lint: ## golangci-lint (installs nothing: needs golangci-lint on PATH)
-	golangci-lint run ./...
+GOLANGCI_LINT ?= go run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
+
+lint: ## golangci-lint with .golangci.yml (fetched through the Go module proxy on first use)
+	$(GOLANGCI_LINT) run ./...
 
 fmt: ## Format the code
 	gofmt -w $(GOFILES)
