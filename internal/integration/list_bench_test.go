@@ -7,13 +7,10 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/redashctl/redashctl/internal/benchproc"
 
 	"github.com/stretchr/testify/require"
 
@@ -120,59 +117,18 @@ func sequentialList(b *testing.B, url, key string) int {
 }
 
 // BenchmarkQueryListBinaryMemory builds redashctl and runs
-// `query list -o json` on 15,000 queries, reporting the process's peak RSS
-// (VmHWM, polled from /proc: rusage would report this benchmark's own size,
-// which the child inherits through vfork). Target: under 100 MB.
+// `query list -o json` on 15,000 queries, reporting the process's peak RSS.
+// Target: under 100 MB.
 func BenchmarkQueryListBinaryMemory(b *testing.B) {
-	if runtime.GOOS != "linux" {
-		b.Skip("peak RSS is read from /proc")
-	}
+	bin := benchproc.Build(b)
 	srv, url := benchServer(b)
-	bin := filepath.Join(b.TempDir(), "redashctl")
-	build := exec.Command("go", "build", "-o", bin, "github.com/redashctl/redashctl/cmd/redashctl")
-	build.Stderr = os.Stderr
-	require.NoError(b, build.Run())
 	var peakKB int64
 	for b.Loop() {
-		cmd := exec.Command(bin, "query", "list", "-o", "json")
-		cmd.Env = append(os.Environ(), "REDASHCTL_URL="+url, "REDASHCTL_API_KEY="+srv.AdminKey(), "REDASHCTL_CONFIG="+filepath.Join(b.TempDir(), "none.yaml"))
-		var out strings.Builder
-		cmd.Stdout = &out
-		cmd.Stderr = os.Stderr
-		require.NoError(b, cmd.Start())
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		ticker := time.NewTicker(2 * time.Millisecond)
-	poll:
-		for {
-			select {
-			case err := <-done:
-				require.NoError(b, err)
-				break poll
-			case <-ticker.C:
-				peakKB = max(peakKB, vmHWM(cmd.Process.Pid))
-			}
-		}
-		ticker.Stop()
-		require.Greater(b, out.Len(), benchQueries*100)
+		out, kb, _ := benchproc.Run(b, bin, url, srv.AdminKey(), "query", "list", "-o", "json")
+		require.Greater(b, len(out), benchQueries*100)
+		peakKB = max(peakKB, kb)
 	}
 	b.ReportMetric(float64(peakKB)/1024, "peak-RSS-MB")
-}
-
-// vmHWM reads a process's peak resident set size in KiB, 0 when unknown.
-func vmHWM(pid int) int64 {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			var kb int64
-			_, _ = fmt.Sscanf(strings.TrimSpace(rest), "%d", &kb)
-			return kb
-		}
-	}
-	return 0
 }
 
 var baselineClient = &http.Client{Timeout: time.Minute}

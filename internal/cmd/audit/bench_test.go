@@ -4,13 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/redashctl/redashctl/internal/benchproc"
 
 	"github.com/stretchr/testify/require"
 
@@ -74,60 +72,17 @@ func BenchmarkAudit(b *testing.B) {
 }
 
 // BenchmarkAuditBinaryMemory builds redashctl and runs `audit -o json` on
-// the same sandbox, reporting the process's peak RSS (VmHWM, polled from
-// /proc). Target: under 300 MB.
+// the same sandbox, reporting the process's peak RSS. Target: under 300 MB.
 func BenchmarkAuditBinaryMemory(b *testing.B) {
-	if runtime.GOOS != "linux" {
-		b.Skip("peak RSS is read from /proc")
-	}
+	bin := benchproc.Build(b)
 	srv, url := benchServer(b)
-	bin := filepath.Join(b.TempDir(), "redashctl")
-	build := exec.Command("go", "build", "-o", bin, "github.com/redashctl/redashctl/cmd/redashctl")
-	build.Stderr = os.Stderr
-	require.NoError(b, build.Run())
 	var peakKB int64
 	var wall time.Duration
 	for b.Loop() {
-		cmd := exec.Command(bin, "audit", "-o", "json", "--out", filepath.Join(b.TempDir(), "plan.json"))
-		cmd.Env = append(os.Environ(), "REDASHCTL_URL="+url, "REDASHCTL_API_KEY="+srv.AdminKey(), "REDASHCTL_CONFIG="+filepath.Join(b.TempDir(), "none.yaml"))
-		var out strings.Builder
-		cmd.Stdout = &out
-		cmd.Stderr = os.Stderr
-		start := time.Now()
-		require.NoError(b, cmd.Start())
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		ticker := time.NewTicker(2 * time.Millisecond)
-	poll:
-		for {
-			select {
-			case err := <-done:
-				require.NoError(b, err)
-				break poll
-			case <-ticker.C:
-				peakKB = max(peakKB, vmHWM(cmd.Process.Pid))
-			}
-		}
-		ticker.Stop()
-		wall += time.Since(start)
-		require.Greater(b, out.Len(), 1000)
+		out, kb, d := benchproc.Run(b, bin, url, srv.AdminKey(), "audit", "-o", "json", "--out", filepath.Join(b.TempDir(), "plan.json"))
+		require.Greater(b, len(out), 1000)
+		peakKB, wall = max(peakKB, kb), wall+d
 	}
 	b.ReportMetric(float64(peakKB)/1024, "peak-RSS-MB")
 	b.ReportMetric(float64(wall.Milliseconds())/float64(b.N), "ms/run")
-}
-
-// vmHWM reads a process's peak resident set size in KiB, 0 when unknown.
-func vmHWM(pid int) int64 {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			var kb int64
-			_, _ = fmt.Sscanf(strings.TrimSpace(rest), "%d", &kb)
-			return kb
-		}
-	}
-	return 0
 }
