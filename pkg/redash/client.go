@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -45,6 +46,7 @@ type Client struct {
 	rc          *resty.Client
 	limiter     *rate.Limiter
 	sem         chan struct{}
+	decodeSem   chan struct{}
 	concurrency int
 	policy      retry.Policy
 	debug       io.Writer
@@ -201,6 +203,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		org:         cfg.org,
 		concurrency: cfg.concurrency,
 		sem:         make(chan struct{}, cfg.concurrency),
+		decodeSem:   make(chan struct{}, decodeSlots()),
 		policy:      cfg.policy,
 		debug:       cfg.debug,
 		maxBody:     cfg.maxBody,
@@ -352,6 +355,12 @@ func (c *Client) Org() string { return c.org }
 
 // Concurrency returns how many requests the client has in flight at most.
 func (c *Client) Concurrency() int { return c.concurrency }
+
+// decodeSlots is how many list pages may be decoded at once: all CPUs but
+// one, so that decoding the pages that came back never delays sending the
+// next requests and reading their answers (the listing is bound by round
+// trips, not by decoding).
+func decodeSlots() int { return max(1, runtime.GOMAXPROCS(0)-1) }
 
 // readAhead is how many pages a listing fetches past the one it yields:
 // twice the concurrency, so that the in-flight slots never sit idle behind

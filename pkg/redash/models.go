@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -82,17 +83,29 @@ type queryWire struct {
 
 func (w *queryWire) query() Query { return w.queryWith(nil) }
 
-// userCache decodes embedded owner objects once per distinct JSON text: a
-// page of queries repeats the same few owners hundreds of times.
-type userCache map[string]User
+// userCache decodes embedded owner objects once per distinct JSON text: the
+// pages of a query list repeat the same few owners thousands of times. One
+// cache serves all pages of a listing, which are decoded concurrently; it
+// stops growing at maxCachedUsers texts. A nil cache decodes every time.
+type userCache struct {
+	mu sync.Mutex
+	m  map[string]User
+}
 
-func (c userCache) user(raw json.RawMessage) (User, bool) {
+const maxCachedUsers = 4096
+
+func newUserCache() *userCache { return &userCache{m: map[string]User{}} }
+
+func (c *userCache) user(raw json.RawMessage) (User, bool) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || raw[0] != '{' {
 		return User{}, false
 	}
 	if c != nil {
-		if u, ok := c[string(raw)]; ok {
+		c.mu.Lock()
+		u, ok := c.m[string(raw)]
+		c.mu.Unlock()
+		if ok {
 			return u, true
 		}
 	}
@@ -102,12 +115,16 @@ func (c userCache) user(raw json.RawMessage) (User, bool) {
 	}
 	u := w.user()
 	if c != nil {
-		c[string(raw)] = u
+		c.mu.Lock()
+		if len(c.m) < maxCachedUsers {
+			c.m[string(raw)] = u
+		}
+		c.mu.Unlock()
 	}
 	return u, true
 }
 
-func (w *queryWire) queryWith(users userCache) Query {
+func (w *queryWire) queryWith(users *userCache) Query {
 	q := Query{
 		ID:                w.ID,
 		Name:              w.Name,

@@ -530,7 +530,7 @@ func TestPageOwnersDecodedOncePerText(t *testing.T) {
 		{"id": 2, "user": {"id": 7, "name": "Ann", "groups": [1]}},
 		{"id": 3, "user": {"id": 8, "name": "Bob", "disabled_at": "2020-01-01T00:00:00Z"}},
 		{"id": 4, "user_id": 9}]}`
-	users := userCache{}
+	users := newUserCache()
 	var p Page[Query]
 	require.NoError(t, pageTarget[queryWire, Query]{page: &p, conv: func(w *queryWire) Query { return w.queryWith(users) }}.decodeBody([]byte(body)))
 	require.Len(t, p.Results, 4)
@@ -541,5 +541,5 @@ func TestPageOwnersDecodedOncePerText(t *testing.T) {
 	assert.Equal(t, 8, p.Results[2].UserID)
 	assert.Zero(t, p.Results[3].User.ID)
 	assert.Equal(t, 9, p.Results[3].UserID)
-	assert.Len(t, users, 2)
+	assert.Len(t, users.m, 2)
 }

@@ -99,8 +99,8 @@ func (s *QueriesService) fetcher(ctx context.Context, opts QueryListOptions) (pa
 	tags := append([]string(nil), opts.Tags...)
 	o := opts
 	o.Tags = tags
+	users := newUserCache()
 	fetch := func(ctx context.Context, n, size int) (*Page[Query], error) {
-		users := userCache{}
 		p, err := getPageOf(ctx, s.client, path, o.values(v, ListOptions{Page: n, PageSize: size}),
 			func(w *queryWire) Query { return w.queryWith(users) })
 		if err != nil {

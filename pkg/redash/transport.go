@@ -259,7 +259,9 @@ func (c *Client) checkResponse(_ *resty.Client, resp *resty.Response) error {
 	}
 	var err error
 	if d, ok := cl.out.(bodyDecoder); ok {
+		c.decodeSem <- struct{}{}
 		err = d.decodeBody(body)
+		<-c.decodeSem
 	} else {
 		err = json.Unmarshal(body, cl.out)
 	}
