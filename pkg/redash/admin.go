@@ -54,7 +54,7 @@ func (s *AdminService) Status(ctx context.Context) (*Status, error) {
 		Manager                 json.RawMessage `json:"manager"`
 		DatabaseMetrics         json.RawMessage `json:"database_metrics"`
 	}
-	if err := json.Unmarshal(raw, &w); err != nil {
+	if err := unmarshal(raw, &w); err != nil {
 		return nil, fmt.Errorf("read server status: %w", err)
 	}
 	return &Status{

@@ -180,11 +180,11 @@ func (s *WidgetsService) Create(ctx context.Context, req CreateWidgetRequest) (*
 	var wrapped struct {
 		Widget *Widget `json:"widget"`
 	}
-	if err := json.Unmarshal(raw, &wrapped); err == nil && wrapped.Widget != nil {
+	if err := unmarshal(raw, &wrapped); err == nil && wrapped.Widget != nil {
 		return wrapped.Widget, nil
 	}
 	var w Widget
-	if err := json.Unmarshal(raw, &w); err != nil {
+	if err := unmarshal(raw, &w); err != nil {
 		return nil, fmt.Errorf("create widget on dashboard %d: %w", req.DashboardID, err)
 	}
 	return &w, nil

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	fastjson "github.com/segmentio/encoding/json"
 )
 
 // The wire helpers below decode the many shapes Redash has used for the same
@@ -37,7 +39,7 @@ func (f *flexTime) UnmarshalJSON(b []byte) error {
 		var s string
 		if len(b) >= 2 && b[len(b)-1] == '"' && bytes.IndexByte(b, '\\') < 0 {
 			s = string(b[1 : len(b)-1]) // datetimes never need unescaping
-		} else if err := json.Unmarshal(b, &s); err != nil {
+		} else if err := unmarshal(b, &s); err != nil {
 			return err
 		}
 		t, err := parseTime(s)
@@ -101,7 +103,7 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 	}
 	s := string(b)
 	if b[0] == '"' {
-		if err := json.Unmarshal(b, &s); err != nil {
+		if err := unmarshal(b, &s); err != nil {
 			return err
 		}
 		s = strings.TrimSpace(s)
@@ -164,7 +166,7 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	if b[0] == '"' {
-		if err := json.Unmarshal(b, &f.s); err != nil {
+		if err := unmarshal(b, &f.s); err != nil {
 			return err
 		}
 		f.valid = true
@@ -175,7 +177,7 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
+	if err := unmarshal(b, &n); err != nil {
 		f.s, f.valid = string(b), true
 		return nil
 	}
@@ -192,7 +194,7 @@ func (n *nullString) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
+	if err := unmarshal(b, &s); err != nil {
 		// Some fields (a pause reason, a description) are occasionally not
 		// strings; keep their JSON text rather than fail a whole list.
 		*n = nullString(bytes.TrimSpace(b))
@@ -210,3 +212,8 @@ func rawOrNil(r json.RawMessage) json.RawMessage {
 	}
 	return append(json.RawMessage(nil), t...)
 }
+
+// unmarshal decodes JSON from Redash. It is segmentio/encoding/json, a
+// drop-in for encoding/json (same rules, same error types) that decodes
+// about twice as fast: listing 15,000 queries decodes some 20 MB.
+func unmarshal(b []byte, v any) error { return fastjson.Unmarshal(b, v) }

@@ -2,7 +2,6 @@ package redash
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -33,7 +32,7 @@ func (g *Group) UnmarshalJSON(b []byte) error {
 		Type        nullString `json:"type"`
 		CreatedAt   flexTime   `json:"created_at"`
 	}
-	if err := json.Unmarshal(b, &w); err != nil {
+	if err := unmarshal(b, &w); err != nil {
 		return fmt.Errorf("decode group: %w", err)
 	}
 	perms := w.Permissions

@@ -110,7 +110,7 @@ func (c *userCache) user(raw json.RawMessage) (User, bool) {
 		}
 	}
 	var w userWire
-	if err := json.Unmarshal(raw, &w); err != nil {
+	if err := unmarshal(raw, &w); err != nil {
 		return User{}, false
 	}
 	u := w.user()
@@ -166,7 +166,7 @@ func (w *queryWire) queryWith(users *userCache) Query {
 // UnmarshalJSON decodes a query object of any version.
 func (q *Query) UnmarshalJSON(b []byte) error {
 	var w queryWire
-	if err := json.Unmarshal(b, &w); err != nil {
+	if err := unmarshal(b, &w); err != nil {
 		return fmt.Errorf("decode query: %w", err)
 	}
 	*q = w.query()
@@ -195,7 +195,7 @@ func (o *QueryOptions) UnmarshalJSON(b []byte) error {
 	var w struct {
 		Parameters []Parameter `json:"parameters"`
 	}
-	if err := json.Unmarshal(o.Raw, &w); err != nil {
+	if err := unmarshal(o.Raw, &w); err != nil {
 		return fmt.Errorf("decode query options: %w", err)
 	}
 	o.Parameters = w.Parameters
@@ -265,7 +265,7 @@ func (p *Parameter) UnmarshalJSON(b []byte) error {
 		QueryID            flexInt         `json:"queryId"`
 		MultiValuesOptions json.RawMessage `json:"multiValuesOptions"`
 	}
-	if err := json.Unmarshal(b, &w); err != nil {
+	if err := unmarshal(b, &w); err != nil {
 		return fmt.Errorf("decode query parameter: %w", err)
 	}
 	*p = Parameter{
@@ -322,7 +322,7 @@ func (v *Visualization) UnmarshalJSON(b []byte) error {
 		CreatedAt   flexTime        `json:"created_at"`
 		UpdatedAt   flexTime        `json:"updated_at"`
 	}
-	if err := json.Unmarshal(b, &w); err != nil {
+	if err := unmarshal(b, &w); err != nil {
 		return fmt.Errorf("decode visualization: %w", err)
 	}
 	*v = Visualization{
@@ -367,7 +367,7 @@ func (g *GroupRef) UnmarshalJSON(b []byte) error {
 			ID   flexInt    `json:"id"`
 			Name nullString `json:"name"`
 		}
-		if err := json.Unmarshal(b, &w); err != nil {
+		if err := unmarshal(b, &w); err != nil {
 			return fmt.Errorf("decode group: %w", err)
 		}
 		*g = GroupRef{ID: int(w.ID.v), Name: string(w.Name)}
@@ -378,7 +378,7 @@ func (g *GroupRef) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	var id flexInt
-	if err := json.Unmarshal(b, &id); err != nil {
+	if err := unmarshal(b, &id); err != nil {
 		return fmt.Errorf("decode group: %w", err)
 	}
 	*g = GroupRef{ID: int(id.v)}
@@ -422,7 +422,7 @@ func (w *userWire) user() User {
 // UnmarshalJSON decodes a user object of any version.
 func (u *User) UnmarshalJSON(b []byte) error {
 	var w userWire
-	if err := json.Unmarshal(b, &w); err != nil {
+	if err := unmarshal(b, &w); err != nil {
 		return fmt.Errorf("decode user: %w", err)
 	}
 	*u = w.user()
@@ -451,7 +451,7 @@ func (d *DataSource) UnmarshalJSON(b []byte) error {
 		PauseReason nullString `json:"pause_reason"`
 		ViewOnly    flexBool   `json:"view_only"`
 	}
-	if err := json.Unmarshal(b, &w); err != nil {
+	if err := unmarshal(b, &w); err != nil {
 		return fmt.Errorf("decode data source: %w", err)
 	}
 	*d = DataSource{
@@ -503,7 +503,7 @@ func (d *Dashboard) UnmarshalJSON(b []byte) error {
 		CreatedAt               flexTime        `json:"created_at"`
 		UpdatedAt               flexTime        `json:"updated_at"`
 	}
-	if err := json.Unmarshal(b, &w); err != nil {
+	if err := unmarshal(b, &w); err != nil {
 		return fmt.Errorf("decode dashboard: %w", err)
 	}
 	*d = Dashboard{
@@ -559,7 +559,7 @@ func (w *Widget) UnmarshalJSON(b []byte) error {
 		CreatedAt     flexTime        `json:"created_at"`
 		UpdatedAt     flexTime        `json:"updated_at"`
 	}
-	if err := json.Unmarshal(b, &x); err != nil {
+	if err := unmarshal(b, &x); err != nil {
 		return fmt.Errorf("decode widget: %w", err)
 	}
 	*w = Widget{
@@ -602,7 +602,7 @@ func (a *Alert) UnmarshalJSON(b []byte) error {
 		CreatedAt       flexTime        `json:"created_at"`
 		UpdatedAt       flexTime        `json:"updated_at"`
 	}
-	if err := json.Unmarshal(b, &w); err != nil {
+	if err := unmarshal(b, &w); err != nil {
 		return fmt.Errorf("decode alert: %w", err)
 	}
 	*a = Alert{
@@ -638,7 +638,7 @@ func (s *AlertSubscription) UnmarshalJSON(b []byte) error {
 		User        *User        `json:"user"`
 		Destination *Destination `json:"destination"`
 	}
-	if err := json.Unmarshal(b, &w); err != nil {
+	if err := unmarshal(b, &w); err != nil {
 		return fmt.Errorf("decode alert subscription: %w", err)
 	}
 	*s = AlertSubscription{ID: int(w.ID.v), AlertID: int(w.AlertID.v), Destination: w.Destination}
@@ -699,7 +699,7 @@ func (w *eventWire) event() Event {
 // UnmarshalJSON decodes an event; object_id may be a string, a number or null.
 func (e *Event) UnmarshalJSON(b []byte) error {
 	var w eventWire
-	if err := json.Unmarshal(b, &w); err != nil {
+	if err := unmarshal(b, &w); err != nil {
 		return fmt.Errorf("decode event: %w", err)
 	}
 	*e = w.event()
@@ -771,7 +771,7 @@ func (j *Job) UnmarshalJSON(b []byte) error {
 		Result        flexInt    `json:"result"`
 		UpdatedAt     flexTime   `json:"updated_at"`
 	}
-	if err := json.Unmarshal(b, &w); err != nil {
+	if err := unmarshal(b, &w); err != nil {
 		return fmt.Errorf("decode job: %w", err)
 	}
 	*j = Job{
@@ -825,7 +825,7 @@ func (r *QueryResult) UnmarshalJSON(b []byte) error {
 		Runtime      *float64        `json:"runtime"`
 		RetrievedAt  flexTime        `json:"retrieved_at"`
 	}
-	if err := json.Unmarshal(b, &w); err != nil {
+	if err := unmarshal(b, &w); err != nil {
 		return fmt.Errorf("decode query result: %w", err)
 	}
 	*r = QueryResult{

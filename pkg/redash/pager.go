@@ -3,7 +3,6 @@ package redash
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -67,7 +66,7 @@ func (p *Page[T]) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if len(b) > 0 && b[0] == '[' {
 		var items []T
-		if err := json.Unmarshal(b, &items); err != nil {
+		if err := unmarshal(b, &items); err != nil {
 			return err
 		}
 		*p = Page[T]{Count: len(items), Page: 1, PageSize: len(items), Results: items, unpaged: true}
@@ -79,7 +78,7 @@ func (p *Page[T]) UnmarshalJSON(b []byte) error {
 		PageSize flexInt `json:"page_size"`
 		Results  []T     `json:"results"`
 	}
-	if err := json.Unmarshal(b, &w); err != nil {
+	if err := unmarshal(b, &w); err != nil {
 		return err
 	}
 	*p = Page[T]{Count: int(w.Count.v), Page: int(w.Page.v), PageSize: int(w.PageSize.v), Results: w.Results}
@@ -102,7 +101,7 @@ func (pt pageTarget[W, T]) decodeBody(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if len(b) > 0 && b[0] == '[' {
 		var items []W
-		if err := json.Unmarshal(b, &items); err != nil {
+		if err := unmarshal(b, &items); err != nil {
 			return err
 		}
 		*pt.page = Page[T]{Count: len(items), Page: 1, PageSize: len(items), Results: pt.convert(items), unpaged: true}
@@ -114,7 +113,7 @@ func (pt pageTarget[W, T]) decodeBody(b []byte) error {
 		PageSize flexInt `json:"page_size"`
 		Results  []W     `json:"results"`
 	}
-	if err := json.Unmarshal(b, &w); err != nil {
+	if err := unmarshal(b, &w); err != nil {
 		return err
 	}
 	*pt.page = Page[T]{Count: int(w.Count.v), Page: int(w.Page.v), PageSize: int(w.PageSize.v), Results: pt.convert(w.Results)}

@@ -354,7 +354,7 @@ func tagsAt(ctx context.Context, c *Client, path, what string) ([]Tag, error) {
 // (v5), and sorts by count descending, then name.
 func decodeTags(raw json.RawMessage) ([]Tag, error) {
 	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil {
+	if err := unmarshal(raw, &obj); err != nil {
 		return nil, fmt.Errorf("decode tags: %w", err)
 	}
 	var tags []Tag
@@ -363,7 +363,7 @@ func decodeTags(raw json.RawMessage) ([]Tag, error) {
 			Name  nullString `json:"name"`
 			Count flexInt    `json:"count"`
 		}
-		if err := json.Unmarshal(list, &w); err != nil {
+		if err := unmarshal(list, &w); err != nil {
 			return nil, fmt.Errorf("decode tags: %w", err)
 		}
 		for _, t := range w {
@@ -372,7 +372,7 @@ func decodeTags(raw json.RawMessage) ([]Tag, error) {
 	} else {
 		for name, n := range obj {
 			var c flexInt
-			if err := json.Unmarshal(n, &c); err != nil {
+			if err := unmarshal(n, &c); err != nil {
 				return nil, fmt.Errorf("decode tag %q: %w", name, err)
 			}
 			tags = append(tags, Tag{Name: name, Count: int(c.v)})

@@ -232,7 +232,7 @@ func submitResult(dec *json.Decoder, h ResultHandler) (*QueryResult, error) {
 		return nil, err
 	}
 	var res QueryResult
-	if err := json.Unmarshal(b, &res); err != nil {
+	if err := unmarshal(b, &res); err != nil {
 		return nil, fmt.Errorf("decode answer: %w", err)
 	}
 	if stream {

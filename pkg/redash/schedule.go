@@ -207,14 +207,14 @@ func (s *Schedule) UnmarshalJSON(b []byte) error {
 	switch b[0] {
 	case '"':
 		var str string
-		if err := json.Unmarshal(b, &str); err != nil {
+		if err := unmarshal(b, &str); err != nil {
 			return fmt.Errorf("decode schedule: %w", err)
 		}
 		s.setLegacy(strings.TrimSpace(str))
 		return nil
 	case '{':
 		var o scheduleObject
-		if err := json.Unmarshal(b, &o); err != nil {
+		if err := unmarshal(b, &o); err != nil {
 			return fmt.Errorf("decode schedule %s: %w", oneLine(string(b), 120), err)
 		}
 		*s = Schedule{
@@ -231,7 +231,7 @@ func (s *Schedule) UnmarshalJSON(b []byte) error {
 		// A bare number: treat it as an interval, as the v4–v6 scheduler
 		// would treat the same digits in a string.
 		var n flexInt
-		if err := json.Unmarshal(b, &n); err != nil {
+		if err := unmarshal(b, &n); err != nil {
 			return fmt.Errorf("decode schedule %s: not null, a string or an object", oneLine(string(b), 60))
 		}
 		*s = Schedule{Interval: n.v, set: true}

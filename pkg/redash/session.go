@@ -93,7 +93,7 @@ func (c *Client) readSession(ctx context.Context) (*Session, error) {
 		s.User.Groups = append(s.User.Groups, g.ID)
 	}
 	var fs flexString
-	if err := json.Unmarshal(w.ClientConfig.Version, &fs); err == nil {
+	if err := unmarshal(w.ClientConfig.Version, &fs); err == nil {
 		s.Version = fs.s
 	}
 	return s, nil

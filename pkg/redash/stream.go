@@ -180,7 +180,7 @@ func (s *resultStream) run() (*QueryResult, error) {
 		return nil, err
 	}
 	var res QueryResult
-	if err := json.Unmarshal(b, &res); err != nil {
+	if err := unmarshal(b, &res); err != nil {
 		return nil, err
 	}
 	res.Data.Columns = s.cols
@@ -210,7 +210,7 @@ func (s *resultStream) data() error {
 			if err := s.dec.Decode(&cols); err != nil {
 				return err
 			}
-			if err := json.Unmarshal([]byte(`{"data":{"columns":`+string(cols)+`}}`), &w); err != nil {
+			if err := unmarshal([]byte(`{"data":{"columns":`+string(cols)+`}}`), &w); err != nil {
 				return err
 			}
 			s.cols = w.Data.Columns

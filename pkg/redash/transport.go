@@ -263,10 +263,10 @@ func (c *Client) checkResponse(_ *resty.Client, resp *resty.Response) error {
 		err = d.decodeBody(body)
 		<-c.decodeSem
 	} else {
-		err = json.Unmarshal(body, cl.out)
+		err = unmarshal(body, cl.out)
 	}
 	if err != nil {
-		return &decodeError{method: req.Method, url: u, err: err, truncated: isTruncated(err)}
+		return &decodeError{method: req.Method, url: u, err: err, truncated: truncatedJSON(body)}
 	}
 	return nil
 }
@@ -326,7 +326,12 @@ func classify(req *http.Request, code int, h http.Header, body []byte) error {
 	}
 }
 
-func isTruncated(err error) bool {
+// truncatedJSON reports whether body is the start of a JSON value that
+// ended early. It runs only when decoding failed, and asks the standard
+// scanner, whose error for that case is always the same.
+func truncatedJSON(body []byte) bool {
+	var v any
+	err := json.Unmarshal(body, &v)
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return true
 	}
@@ -343,7 +348,7 @@ func errorMessage(body []byte) string {
 		} `json:"job"`
 		Error any `json:"error"`
 	}
-	if err := json.Unmarshal(body, &e); err != nil {
+	if err := unmarshal(body, &e); err != nil {
 		return oneLine(string(body), 200)
 	}
 	var msg string
