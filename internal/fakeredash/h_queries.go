@@ -188,12 +188,19 @@ func (x *rctx) listQueries(kind listKind) {
 	if term != "" {
 		groups = parseSearch(term)
 	}
-	// byCreated is already in the default order (-created_at).
+	// byCreated is already in the default order (-created_at). When that is
+	// the answer's order, only the requested page's rows are kept.
+	window := !hasOrder && term == ""
+	lo, hi := 0, 0
+	if window && page >= 1 && size >= 1 && page-1 < len(s.st.byCreated)/size+1 {
+		lo, hi = (page-1)*size, page*size
+	}
 	var qs []*query
 	var ranks map[*query]float64
 	if term != "" {
 		ranks = map[*query]float64{}
 	}
+	count := 0
 	for _, q := range s.st.byCreated {
 		if !s.listed(q, c, kind) {
 			continue
@@ -208,7 +215,10 @@ func (x *rctx) listQueries(kind listKind) {
 			}
 			ranks[q] = r
 		}
-		qs = append(qs, q)
+		if !window || (count >= lo && count < hi) {
+			qs = append(qs, q)
+		}
+		count++
 	}
 	switch {
 	case hasOrder:
@@ -235,11 +245,15 @@ func (x *rctx) listQueries(kind listKind) {
 			return 0
 		})
 	}
-	start, end, ok := x.checkPage(len(qs), page, size)
+	start, end, ok := x.checkPage(count, page, size)
 	if !ok {
 		return
 	}
-	x.writePage(len(qs), page, size, start, end, func(e *enc, i int) { s.encQueryListItem(e, qs[i], c) })
+	off := 0
+	if window {
+		off = start // qs holds rows start..end-1 only
+	}
+	x.writePage(count, page, size, start, end, func(e *enc, i int) { s.encQueryListItem(e, qs[i-off], c) })
 	if d.serverEvents {
 		switch {
 		case kind == listFavorites:

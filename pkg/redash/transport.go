@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -67,9 +68,46 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp.Body = &releaseBody{ReadCloser: resp.Body, parent: ctx, timeout: c.timeout, release: func() {
 		cancel()
 		<-c.sem
+		// The request that waited for this slot goes out now, before this
+		// goroutine goes on to decode what it read.
+		runtime.Gosched()
 	}}
+	if cl, _ := ctx.Value(callKey{}).(*call); cl != nil && !cl.stream {
+		resp.Body = cl.readBody(resp.Body, resp.ContentLength, c.maxBody)
+	}
 	return resp, nil
 }
+
+// readBody reads a whole body for checkResponse, in large reads into one
+// buffer sized from Content-Length, and hands resty an empty body that ends
+// with the read's error, if any. (Resty reads 512 bytes at a time into a
+// growing slice; a list page of 250 queries is some 300 KB.) More than limit
+// bytes is resty's ErrResponseBodyTooLarge, as when resty reads.
+func (cl *call) readBody(body io.ReadCloser, size, limit int64) io.ReadCloser {
+	var buf bytes.Buffer
+	if size >= 0 && size <= limit {
+		buf.Grow(int(size) + bytes.MinRead)
+	}
+	n, err := buf.ReadFrom(io.LimitReader(body, limit+1))
+	_ = body.Close()
+	if err == nil && n > limit {
+		err = resty.ErrResponseBodyTooLarge
+	}
+	cl.body = buf.Bytes()
+	return errBody{err: err}
+}
+
+// errBody is an empty body that ends with err (io.EOF when nil).
+type errBody struct{ err error }
+
+func (b errBody) Read([]byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	return 0, io.EOF
+}
+
+func (errBody) Close() error { return nil }
 
 // attemptTimeout is one attempt that got no complete answer in time; it is
 // transient, so idempotent requests are retried.
@@ -147,9 +185,12 @@ type request struct {
 
 type callKey struct{}
 
-// call carries per-request state to checkResponse through the context.
+// call carries per-request state to the transport and checkResponse
+// through the context.
 type call struct {
-	out any
+	out    any
+	stream bool   // the caller reads the body
+	body   []byte // the body of the latest attempt, read by the transport
 }
 
 // do sends r and decodes a successful JSON answer into r.out. Errors are the
@@ -166,7 +207,7 @@ func (c *Client) send(ctx context.Context, r request) (*resty.Response, error) {
 	if r.idempotent {
 		ctx = retry.WithIdempotent(ctx)
 	}
-	ctx = context.WithValue(ctx, callKey{}, &call{out: r.out})
+	ctx = context.WithValue(ctx, callKey{}, &call{out: r.out, stream: r.stream})
 	rr := c.rc.R().SetContext(ctx)
 	if r.stream {
 		rr.SetDoNotParseResponse(true)
@@ -242,6 +283,10 @@ func (e *decodeError) Transient() bool { return e.truncated }
 func (c *Client) checkResponse(_ *resty.Client, resp *resty.Response) error {
 	req := resp.Request
 	body := resp.Body()
+	cl, _ := req.Context().Value(callKey{}).(*call)
+	if cl != nil && cl.body != nil {
+		body = cl.body
+	}
 	if err := classify(req.RawRequest, resp.StatusCode(), resp.Header(), body); err != nil {
 		return err
 	}
@@ -250,7 +295,6 @@ func (c *Client) checkResponse(_ *resty.Client, resp *resty.Response) error {
 		return nil
 	}
 	u := redactURL(req.RawRequest.URL)
-	cl, _ := req.Context().Value(callKey{}).(*call)
 	if cl == nil || cl.out == nil {
 		if !json.Valid(body) {
 			return &decodeError{method: req.Method, url: u, truncated: true}
