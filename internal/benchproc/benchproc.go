@@ -1,9 +1,12 @@
 // Package benchproc builds the redashctl binary and runs it as a separate
-// process for benchmarks, measuring its peak resident set. Benchmarks only.
+// process for benchmarks: as a client, measuring its peak resident set, or
+// as the sandbox server. Benchmarks only.
 package benchproc
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,4 +74,50 @@ func vmHWM(pid int) int64 {
 		}
 	}
 	return 0
+}
+
+// Sandbox starts `bin sandbox serve` with args on a free port (no fake
+// Sheets) and returns its URL and admin API key once it listens. It stops
+// with the benchmark. A sandbox of its own process does not share the Go
+// scheduler with the client under test: in one process, a handler woken
+// from its latency sleep waits for a processor that the client's decoding
+// holds, and that wait would be charged to the client.
+func Sandbox(b *testing.B, bin string, args ...string) (url, key string) {
+	b.Helper()
+	cmd := exec.Command(bin, append([]string{"sandbox", "serve", "--addr", "127.0.0.1:0", "--sheets-addr", ""}, args...)...)
+	cmd.Env = append(os.Environ(), "REDASHCTL_CONFIG="+filepath.Join(b.TempDir(), "none.yaml"))
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(b, err)
+	require.NoError(b, cmd.Start())
+	b.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	})
+	found := make(chan struct{})
+	go func() {
+		defer close(found)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			line := sc.Text()
+			if i := strings.Index(line, "listening on "); i >= 0 && url == "" {
+				url = strings.TrimSpace(line[i+len("listening on "):])
+			}
+			if rest, ok := strings.CutPrefix(line, "admin API key:"); ok {
+				key = strings.TrimSpace(rest)
+			}
+			if url != "" && key != "" {
+				go func() { _, _ = io.Copy(io.Discard, stdout) }()
+				return
+			}
+		}
+	}()
+	select {
+	case <-found:
+	case <-time.After(2 * time.Minute):
+		b.Fatal("the sandbox did not print its URL and key within 2 minutes")
+	}
+	require.NotEmpty(b, url, "sandbox URL")
+	require.NotEmpty(b, key, "sandbox admin API key")
+	return url, key
 }
