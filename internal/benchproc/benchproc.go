@@ -84,7 +84,7 @@ func vmHWM(pid int) int64 {
 // holds, and that wait would be charged to the client.
 func Sandbox(b *testing.B, bin string, args ...string) (url, key string) {
 	b.Helper()
-	cmd := exec.Command(bin, append([]string{"sandbox", "serve", "--addr", "127.0.0.1:0", "--sheets-addr", ""}, args...)...)
+	cmd := exec.CommandContext(b.Context(), bin, append([]string{"sandbox", "serve", "--addr", "127.0.0.1:0", "--sheets-addr", ""}, args...)...)
 	cmd.Env = append(os.Environ(), "REDASHCTL_CONFIG="+filepath.Join(b.TempDir(), "none.yaml"))
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
