@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,6 +95,35 @@ func TestListCountsMatchVisibleIDs(t *testing.T) {
 			assert.Positive(t, deleted)
 			assert.Positive(t, archived)
 		})
+	}
+}
+
+// TestPagesOfAnySizeTile the list: the default order keeps only the
+// requested page's rows, and every page size must give the same sequence.
+func TestPagesOfAnySizeTile(t *testing.T) {
+	f := newFixture(t, Options{Version: "10.1.0", Queries: 400})
+	admin := f.s.AdminKey()
+	for _, path := range []string{"/api/queries", "/api/queries/archive", "/api/queries?tags=finance", "/api/queries?order=name"} {
+		want := f.listAll(path, admin)
+		require.NotEmpty(t, want, path)
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		for _, size := range []int{1, 7, 100, 249} {
+			var got []int
+			for p := 1; ; p++ {
+				var pg page
+				f.getJSON(path+sep+"page_size="+itoa(size)+"&page="+itoa(p), admin, &pg)
+				require.Equal(t, len(want), pg.Count, "%s size %d", path, size)
+				require.LessOrEqual(t, len(pg.Results), size)
+				got = append(got, ids(t, pg.Results)...)
+				if p*size >= pg.Count {
+					break
+				}
+			}
+			assert.Equal(t, want, got, "%s size %d", path, size)
+		}
 	}
 }
 
