@@ -32,6 +32,15 @@ func TestFaultRateLimit(t *testing.T) {
 	assert.Equal(t, http.StatusOK, f.get("/api/dashboards", f.s.AdminKey()).status)
 }
 
+func TestFaultExactPath(t *testing.T) {
+	f := newFixture(t, Options{Queries: 50})
+	f.s.AddFault(Fault{Kind: FaultRateLimit, Path: "/api/queries/1"})
+	assert.Equal(t, http.StatusTooManyRequests, f.get("/api/queries/1", f.s.AdminKey()).status)
+	for _, path := range []string{"/api/queries/12", "/api/queries/1/results", "/api/queries"} {
+		assert.NotEqual(t, http.StatusTooManyRequests, f.get(path, f.s.AdminKey()).status, path)
+	}
+}
+
 func TestFaultHTML(t *testing.T) {
 	f := newFixture(t, Options{Queries: 50, OrgSlug: "acme"})
 	f.s.AddFault(Fault{Kind: FaultHTML5xx, PathPrefix: "/api/queries", Method: http.MethodGet, Times: 1})

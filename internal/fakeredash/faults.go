@@ -58,6 +58,10 @@ type Fault struct {
 	// PathPrefix limits the fault to paths with this prefix, matched after
 	// the org prefix is removed; "" matches any path.
 	PathPrefix string
+	// Path limits the fault to this one path (after the org prefix);
+	// "" matches any. Use it for /api/queries/<id>, which as a prefix
+	// would also match longer ids.
+	Path string
 	// Method limits the fault to one method; "" matches any.
 	Method string
 	// Times is how many requests the fault hits; 0 means every request.
@@ -104,6 +108,9 @@ func (s *Server) matchFault(method, path string) *faultState {
 			continue
 		}
 		if f.PathPrefix != "" && !strings.HasPrefix(path, f.PathPrefix) {
+			continue
+		}
+		if f.Path != "" && path != f.Path {
 			continue
 		}
 		if f.Rate > 0 && s.faultRand.Float64() >= f.Rate {

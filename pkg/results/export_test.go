@@ -517,7 +517,7 @@ func TestExportFaults(t *testing.T) {
 		{
 			name: "SPA page instead of the query",
 			fault: func(id int) fakeredash.Fault {
-				return fakeredash.Fault{Kind: fakeredash.FaultHTML200, PathPrefix: fmt.Sprintf("/api/queries/%d", id), Method: http.MethodGet}
+				return fakeredash.Fault{Kind: fakeredash.FaultHTML200, Path: fmt.Sprintf("/api/queries/%d", id), Method: http.MethodGet}
 			},
 			wantErr: "200",
 		},

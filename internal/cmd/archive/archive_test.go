@@ -373,7 +373,7 @@ func TestArchiveFailedIDsAndDefaultDir(t *testing.T) {
 	env := clitest.EnvFor(url, srv.AdminKey())
 	ids := pickTargets(t, srv, 6)
 	bad := ids[2]
-	srv.AddFault(fakeredash.Fault{Kind: fakeredash.FaultHTML5xx, Status: 500, Method: "DELETE", PathPrefix: "/api/queries/" + strconv.Itoa(bad)})
+	srv.AddFault(fakeredash.Fault{Kind: fakeredash.FaultHTML5xx, Status: 500, Method: "DELETE", Path: "/api/queries/" + strconv.Itoa(bad)})
 	t.Chdir(t.TempDir())
 
 	res := clitest.Run(t, env, "archive", "--ids", joinIDs(ids), "--yes")
@@ -607,13 +607,13 @@ func TestArchiveFaultKinds(t *testing.T) {
 			return fakeredash.Fault{Kind: fakeredash.FaultRateLimit, RetryAfter: 1, Method: "DELETE", Times: 2}
 		}, 0, "Archived 3 of 3 queries\n"},
 		{"slow answer", func(id int) fakeredash.Fault {
-			return fakeredash.Fault{Kind: fakeredash.FaultSlow, Delay: time.Minute, PathPrefix: "/api/queries/" + strconv.Itoa(id), Method: "GET", Times: 1}
+			return fakeredash.Fault{Kind: fakeredash.FaultSlow, Delay: time.Minute, Path: "/api/queries/" + strconv.Itoa(id), Method: "GET", Times: 1}
 		}, 0, "Archived 3 of 3 queries\n"},
 		{"truncated answer", func(id int) fakeredash.Fault {
-			return fakeredash.Fault{Kind: fakeredash.FaultTruncate, PathPrefix: "/api/queries/" + strconv.Itoa(id), Times: 2}
+			return fakeredash.Fault{Kind: fakeredash.FaultTruncate, Path: "/api/queries/" + strconv.Itoa(id), Times: 2}
 		}, 0, "Archived 3 of 3 queries\n"},
 		{"HTML page", func(id int) fakeredash.Fault {
-			return fakeredash.Fault{Kind: fakeredash.FaultHTML200, PathPrefix: "/api/queries/" + strconv.Itoa(id), Method: "GET"}
+			return fakeredash.Fault{Kind: fakeredash.FaultHTML200, Path: "/api/queries/" + strconv.Itoa(id), Method: "GET"}
 		}, 3, "redash returned an HTML page (200 OK)"},
 	}
 	for _, tt := range tests {
