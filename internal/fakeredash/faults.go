@@ -1,14 +1,13 @@
 package fakeredash
 
 import (
-	"bufio"
-	"fmt"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/redashctl/redashctl/internal/fakehttp"
 )
 
 // FaultKind selects what a Fault does to a request.
@@ -153,13 +152,13 @@ func (s *Server) applyFault(f *faultState, w http.ResponseWriter, r *http.Reques
 	case FaultHTML200:
 		writeHTML(w, http.StatusOK, spaPage(s.opts.OrgSlug != ""))
 	case FaultReset:
-		resetConn(w)
+		fakehttp.Reset(w)
 	case FaultTruncate:
-		rec := newRecorder()
+		rec := fakehttp.NewRecorder()
 		s.serve(rec, r)
-		writeTruncated(w, rec)
+		fakehttp.WriteTruncated(w, rec)
 	case FaultSlow:
-		if !sleepCtx(r.Context(), f.Delay) {
+		if !fakehttp.Sleep(r.Context(), f.Delay) {
 			return true
 		}
 		return false
@@ -167,69 +166,4 @@ func (s *Server) applyFault(f *faultState, w http.ResponseWriter, r *http.Reques
 		return false
 	}
 	return true
-}
-
-// resetConn closes the client connection abruptly (RST where possible).
-func resetConn(w http.ResponseWriter) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		panic(http.ErrAbortHandler)
-	}
-	conn, _, err := hj.Hijack()
-	if err != nil {
-		panic(http.ErrAbortHandler)
-	}
-	if tc, ok := conn.(*net.TCPConn); ok {
-		_ = tc.SetLinger(0)
-	}
-	_ = conn.Close()
-}
-
-// writeTruncated sends rec's status and headers with the full
-// Content-Length and only half of its body, then closes the connection.
-func writeTruncated(w http.ResponseWriter, rec *recorder) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		panic(http.ErrAbortHandler)
-	}
-	conn, buf, err := hj.Hijack()
-	if err != nil {
-		panic(http.ErrAbortHandler)
-	}
-	defer func() { _ = conn.Close() }()
-	bw := bufio.NewWriter(conn)
-	if buf != nil && buf.Writer != nil {
-		bw = buf.Writer
-	}
-	fmt.Fprintf(bw, "HTTP/1.1 %d %s\r\n", rec.status, http.StatusText(rec.status))
-	rec.header.Del("Content-Length")
-	rec.header.Del("Transfer-Encoding")
-	_ = rec.header.Write(bw)
-	fmt.Fprintf(bw, "Content-Length: %d\r\nConnection: close\r\n\r\n", len(rec.body))
-	_, _ = bw.Write(rec.body[:len(rec.body)/2])
-	_ = bw.Flush()
-}
-
-// recorder captures a response in memory.
-type recorder struct {
-	header http.Header
-	status int
-	body   []byte
-}
-
-func newRecorder() *recorder { return &recorder{header: http.Header{}} }
-
-func (r *recorder) Header() http.Header { return r.header }
-func (r *recorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-}
-
-func (r *recorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	r.body = append(r.body, b...)
-	return len(b), nil
 }

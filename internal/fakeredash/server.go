@@ -2,7 +2,6 @@ package fakeredash
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/redashctl/redashctl/internal/fakehttp"
 )
 
 // Options configures a fake Redash.
@@ -155,7 +156,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	s.record(r, body)
 
-	if s.opts.Latency > 0 && !sleepCtx(r.Context(), s.opts.Latency) {
+	if s.opts.Latency > 0 && !fakehttp.Sleep(r.Context(), s.opts.Latency) {
 		return
 	}
 	rel, _, _ := s.resolveOrg(r.URL.Path)
@@ -165,17 +166,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.serve(w, r)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 func (s *Server) record(r *http.Request, body []byte) {

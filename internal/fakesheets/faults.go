@@ -1,15 +1,14 @@
 package fakesheets
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/redashctl/redashctl/internal/fakehttp"
 )
 
 // FaultKind selects what a Fault does to a request.
@@ -170,16 +169,16 @@ func (s *Server) applyFault(f *faultState, w http.ResponseWriter, r *http.Reques
 		w.WriteHeader(st)
 		_, _ = w.Write([]byte(page))
 	case FaultReset:
-		resetConn(w)
+		fakehttp.Reset(w)
 	case FaultTruncate:
-		rec := &recorder{header: http.Header{}}
+		rec := fakehttp.NewRecorder()
 		serve(rec)
 		if sw, ok := w.(*statusWriter); ok {
-			sw.setStatus(rec.status)
+			sw.setStatus(rec.Status())
 		}
-		writeTruncated(w, rec)
+		fakehttp.WriteTruncated(w, rec)
 	case FaultSlow:
-		if !sleepCtx(r.Context(), f.Delay) {
+		if !fakehttp.Sleep(r.Context(), f.Delay) {
 			return true
 		}
 		return false
@@ -187,80 +186,4 @@ func (s *Server) applyFault(f *faultState, w http.ResponseWriter, r *http.Reques
 		return false
 	}
 	return true
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
-func hijack(w http.ResponseWriter) (net.Conn, *bufio.ReadWriter) {
-	if sw, ok := w.(*statusWriter); ok {
-		w = sw.ResponseWriter
-	}
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		panic(http.ErrAbortHandler)
-	}
-	conn, buf, err := hj.Hijack()
-	if err != nil {
-		panic(http.ErrAbortHandler)
-	}
-	return conn, buf
-}
-
-// resetConn closes the client connection abruptly (RST where possible).
-func resetConn(w http.ResponseWriter) {
-	conn, _ := hijack(w)
-	if tc, ok := conn.(*net.TCPConn); ok {
-		_ = tc.SetLinger(0)
-	}
-	_ = conn.Close()
-}
-
-// writeTruncated sends rec's status and headers with the full
-// Content-Length and only half of its body, then closes the connection.
-func writeTruncated(w http.ResponseWriter, rec *recorder) {
-	conn, buf := hijack(w)
-	defer func() { _ = conn.Close() }()
-	bw := bufio.NewWriter(conn)
-	if buf != nil && buf.Writer != nil {
-		bw = buf.Writer
-	}
-	fmt.Fprintf(bw, "HTTP/1.1 %d %s\r\n", rec.status, http.StatusText(rec.status))
-	rec.header.Del("Content-Length")
-	rec.header.Del("Transfer-Encoding")
-	_ = rec.header.Write(bw)
-	fmt.Fprintf(bw, "Content-Length: %d\r\nConnection: close\r\n\r\n", len(rec.body))
-	_, _ = bw.Write(rec.body[:len(rec.body)/2])
-	_ = bw.Flush()
-}
-
-// recorder captures a response in memory.
-type recorder struct {
-	header http.Header
-	status int
-	body   []byte
-}
-
-func (r *recorder) Header() http.Header { return r.header }
-
-func (r *recorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-}
-
-func (r *recorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	r.body = append(r.body, b...)
-	return len(b), nil
 }

@@ -522,6 +522,9 @@ func (sw *statusWriter) Write(b []byte) (int, error) {
 	return sw.ResponseWriter.Write(b)
 }
 
+// Unwrap lets http.ResponseController reach the connection (for faults).
+func (sw *statusWriter) Unwrap() http.ResponseWriter { return sw.ResponseWriter }
+
 // maxRecorded bounds the request log of a long-running sandbox; beyond it
 // the older half is forgotten.
 const maxRecorded = 20_000
