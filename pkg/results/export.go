@@ -194,23 +194,30 @@ type Prepared struct {
 	SQL string
 }
 
+// check validates the request's own fields.
+func (req Request) check() error {
+	if req.QueryID <= 0 {
+		return fmt.Errorf("invalid query id %d", req.QueryID)
+	}
+	if err := req.Freshness.Validate(); err != nil {
+		return err
+	}
+	if req.MaxResultAge < 0 {
+		return fmt.Errorf("maximum result age %s is negative", req.MaxResultAge)
+	}
+	return nil
+}
+
 // Prepare reads the query and resolves its parameters, without running
 // anything. Unknown, missing and bad parameter values give one
 // *ParamError; a query that does not exist gives an error matching
 // redash.ErrNotFound. From Redash v6 reading the query records a "view"
 // event on it.
 func (e *Exporter) Prepare(ctx context.Context, req Request) (*Prepared, error) {
-	if req.QueryID <= 0 {
-		return nil, fmt.Errorf("invalid query id %d", req.QueryID)
-	}
-	if err := req.Freshness.Validate(); err != nil {
+	if err := req.check(); err != nil {
 		return nil, err
 	}
-	if req.MaxResultAge < 0 {
-		return nil, fmt.Errorf("maximum result age %s is negative", req.MaxResultAge)
-	}
-	v, err := e.client.Version(ctx)
-	if err != nil {
+	if _, err := e.client.Version(ctx); err != nil {
 		return nil, err
 	}
 	q, err := e.client.Queries.Get(ctx, req.QueryID)
@@ -218,6 +225,23 @@ func (e *Exporter) Prepare(ctx context.Context, req Request) (*Prepared, error) 
 		if errors.Is(err, redash.ErrNotFound) {
 			return nil, fmt.Errorf("query %d does not exist or this API key cannot see it: %w", req.QueryID, err)
 		}
+		return nil, err
+	}
+	return e.PrepareQuery(ctx, req, q)
+}
+
+// PrepareQuery is Prepare for a query already read (from a query list, say,
+// which records no view event): it checks the request and resolves the
+// parameters against q. q must be req.QueryID.
+func (e *Exporter) PrepareQuery(ctx context.Context, req Request, q *redash.Query) (*Prepared, error) {
+	if err := req.check(); err != nil {
+		return nil, err
+	}
+	if q == nil || q.ID != req.QueryID {
+		return nil, fmt.Errorf("prepare query %d: got another query", req.QueryID)
+	}
+	v, err := e.client.Version(ctx)
+	if err != nil {
 		return nil, err
 	}
 	if q.DataSourceID == nil {

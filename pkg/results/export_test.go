@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -731,4 +732,33 @@ func TestStaleResultErrorText(t *testing.T) {
 		assert.Equal(t, want, results.HumanAge(d))
 	}
 	assert.False(t, errors.Is(err, redash.ErrNotFound))
+}
+
+// TestPrepareQueryFromList prepares a query read from the query list (no
+// view event) exactly as Prepare does from GET /api/queries/<id>.
+func TestPrepareQueryFromList(t *testing.T) {
+	e := newEnv(t, "10.1.0", nil)
+	id := e.addQuery(t, "Sales", "SELECT * FROM sales WHERE region = '{{ region }}'",
+		`[{"name": "region", "title": "Region", "type": "enum", "enumOptions": "EMEA\nAPAC", "value": "EMEA"}]`)
+	ctx := context.Background()
+	req := results.Request{QueryID: id, Args: results.Args{"region": {"APAC"}}}
+	want, err := e.exp.Prepare(ctx, req)
+	require.NoError(t, err)
+
+	qs, err := e.client.Queries.ListAll(ctx, redash.QueryListOptions{})
+	require.NoError(t, err)
+	i := slices.IndexFunc(qs, func(q redash.Query) bool { return q.ID == id })
+	require.GreaterOrEqual(t, i, 0)
+	e.srv.ResetRequests()
+	got, err := e.exp.PrepareQuery(ctx, req, &qs[i])
+	require.NoError(t, err)
+	assert.Empty(t, e.seen(), "nothing more is read")
+	assert.Equal(t, want.Values, got.Values)
+	assert.Equal(t, map[string]any{"region": "APAC"}, got.Values)
+
+	_, err = e.exp.PrepareQuery(ctx, results.Request{QueryID: id + 1}, &qs[i])
+	require.ErrorContains(t, err, "got another query")
+	_, err = e.exp.PrepareQuery(ctx, results.Request{QueryID: id, Args: results.Args{"region": {"Mars"}}}, &qs[i])
+	var pe *results.ParamError
+	require.ErrorAs(t, err, &pe)
 }

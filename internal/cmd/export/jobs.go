@@ -151,7 +151,10 @@ type jobRunner struct {
 	now          func() time.Time
 	pollInterval time.Duration
 	jobTimeout   time.Duration
-	dryRun       bool
+	// dryRun checks each job without writing. It reads queries through
+	// lookup, from the query lists, never with GET /api/queries/<id>.
+	dryRun bool
+	lookup *queryLookup
 	// progress, if set, gets the pipeline's progress reports.
 	progress func(results.Progress)
 }
@@ -190,7 +193,16 @@ func (r *jobRunner) do(ctx context.Context, j *exportjob.Job, rec *exportjob.Rec
 		return err
 	}
 	exp := results.NewExporter(client, results.Options{Now: r.now, PollInterval: r.pollInterval, JobTimeout: r.jobTimeout, Progress: r.progress})
-	p, err := exp.Prepare(ctx, j.Request())
+	var p *results.Prepared
+	if r.dryRun {
+		q, _, ferr := r.lookup.find(ctx, j.Profile, client, cfg.URL, j.QueryID)
+		if ferr != nil {
+			return ferr
+		}
+		p, err = exp.PrepareQuery(ctx, j.Request(), q)
+	} else {
+		p, err = exp.Prepare(ctx, j.Request())
+	}
 	if err != nil {
 		return err
 	}

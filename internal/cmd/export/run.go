@@ -81,8 +81,9 @@ into a no-op that prints a "disabled" line per job and exits 0; a job's
 expect_url refuses to run against another Redash; its max_result_age
 refuses to overwrite a sheet with an older result.
 
---dry-run reads each job's query, checks its parameters and checks that its
-spreadsheet is reachable and writable, without writing and without the lock.
+--dry-run finds each job's query in the query lists (no view event),
+checks its parameters and checks that its spreadsheet is reachable and
+writable, without writing and without the lock.
 
 A bad manifest or a held lock exits 1 with nothing done; exit 4 means that
 every job failed to authenticate (a Redash API key, Google credentials, or a
@@ -169,7 +170,7 @@ func manifestRun(ctx context.Context, opts *RunOptions) error {
 	}
 	r := &jobRunner{
 		deps: opts.Deps, sheetsFlags: &opts.SheetsFlags, creds: manifestCredentials(m), now: opts.Now,
-		pollInterval: opts.PollInterval, jobTimeout: opts.JobTimeout, dryRun: opts.DryRun,
+		pollInterval: opts.PollInterval, jobTimeout: opts.JobTimeout, dryRun: opts.DryRun, lookup: newQueryLookup(),
 	}
 	failed := runJobs(ctx, jobs, opts.Concurrency, opts.Now, log, func(ctx context.Context, j *exportjob.Job) *exportjob.Record {
 		rec, _ := r.run(ctx, j)

@@ -338,6 +338,7 @@ func TestRunOnlyAndDryRun(t *testing.T) {
 		assert.Contains(t, l, "the spreadsheet is writable")
 	}
 	assert.Zero(t, redashRuns(f.rd))
+	assert.Empty(t, queryReads(f.rd), "queries come from the list: no view events")
 	for _, w := range f.fs.WriteRequests() {
 		assert.Equal(t, []string{"deleteSheet"}, w.Kinds, "only permission probes")
 	}

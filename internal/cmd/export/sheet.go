@@ -82,8 +82,9 @@ per-user quota (--writes-per-minute).
 
 --expect-url URL refuses to run unless redashctl points at that Redash, and
 REDASHCTL_EXPORT_DISABLED=1 turns the command into a no-op that says so:
-both guard copies of production. --dry-run resolves the parameters and
-checks that the spreadsheet is reachable and writable, without writing.
+both guard copies of production. --dry-run finds the query in the query
+lists (no view event), resolves the parameters and checks that the
+spreadsheet is reachable and writable, without writing.
 
 One status line goes to standard output (--log-format json for one JSON
 object; see docs/output.md). Google credentials that are missing or
@@ -180,7 +181,7 @@ func sheetRun(ctx context.Context, opts *SheetOptions) error {
 	var shown int64
 	r := &jobRunner{
 		deps: opts.Deps, sheetsFlags: &opts.SheetsFlags, now: opts.Now,
-		pollInterval: opts.PollInterval, jobTimeout: opts.JobTimeout, dryRun: opts.DryRun,
+		pollInterval: opts.PollInterval, jobTimeout: opts.JobTimeout, dryRun: opts.DryRun, lookup: newQueryLookup(),
 		progress: func(p results.Progress) {
 			if p.Stage != results.StageDownload {
 				return

@@ -301,12 +301,18 @@ func TestSheetDryRun(t *testing.T) {
 	require.Equal(t, 0, res.Code, res.Stderr)
 	assert.Regexp(t, fmt.Sprintf(`^\S+ dry-run +query-%d: would export query %d "Dry" \(region=APAC\) -> spreadsheet book "[^"]*" tab "Data" \(1000x26 grid\), replace; the spreadsheet is writable\n$`, id, id), res.Stdout)
 	assert.Zero(t, redashRuns(e.rd), "a dry run runs nothing")
+	assert.Empty(t, queryReads(e.rd), "the query comes from the list: no view event")
 	for _, w := range e.fs.WriteRequests() {
 		assert.Equal(t, []string{"deleteSheet"}, w.Kinds, "only the permission probe, which Google rejects whole")
 	}
 	vals, err := e.fs.Values("book", "Data")
 	require.NoError(t, err)
 	assert.Empty(t, vals)
+
+	res = e.export(t, e.env, "sheet", "--query", "99999", "--sheet", "book", "--tab", "Data", "--dry-run")
+	assert.Equal(t, 1, res.Code)
+	assert.Regexp(t, `^\S+ failed +query-99999: query 99999 is not in the query list of http://\S+: it does not exist, is archived, or this API key cannot see it`, res.Stdout)
+	assert.Empty(t, queryReads(e.rd))
 }
 
 // The exit codes through root with the real factory: 0, 1, 2 and 4 (the

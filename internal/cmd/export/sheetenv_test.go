@@ -230,6 +230,19 @@ func redashRuns(rd *fakeredash.Server) int {
 	return n
 }
 
+// queryReads lists the GET /api/queries/<id> requests the fake saw: Redash
+// 6 and later record each as a view of the query.
+func queryReads(rd *fakeredash.Server) []string {
+	var out []string
+	for _, r := range rd.Requests() {
+		rest, ok := strings.CutPrefix(r.Path, "/api/queries/")
+		if r.Method == http.MethodGet && ok && rest != "" && strings.Trim(rest, "0123456789") == "" {
+			out = append(out, r.Path)
+		}
+	}
+	return out
+}
+
 func intOf(v any) int {
 	f, _ := v.(float64)
 	return int(f)

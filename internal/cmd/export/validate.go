@@ -13,7 +13,6 @@ import (
 	"github.com/redashctl/redashctl/internal/cmdutil"
 	"github.com/redashctl/redashctl/internal/exportjob"
 	"github.com/redashctl/redashctl/internal/iostreams"
-	"github.com/redashctl/redashctl/pkg/redash"
 	"github.com/redashctl/redashctl/pkg/results"
 	"github.com/redashctl/redashctl/pkg/sheets"
 )
@@ -111,7 +110,7 @@ func validateRun(ctx context.Context, opts *ValidateOptions) error {
 	if opts.Disabled {
 		fmt.Fprintf(opts.IO.ErrOut, "note: %s is set, so 'export run' would export nothing here; validating anyway\n", DisabledEnv)
 	}
-	v := &validator{opts: opts, creds: manifestCredentials(m), queries: map[string]*queryIndex{}, targets: map[string]*targetCheck{}}
+	v := &validator{opts: opts, creds: manifestCredentials(m), queries: newQueryLookup(), targets: map[string]*targetCheck{}}
 	log := exportjob.NewLog(opts.IO.Out, opts.LogFormat)
 	failed := runJobs(ctx, jobs, opts.Concurrency, opts.Now, log, v.check)
 	return jobsOutcome(ctx, opts.IO, "validate", len(jobs), failed, false, opts.Quiet)
@@ -122,17 +121,8 @@ type validator struct {
 	creds string
 
 	mu      sync.Mutex
-	queries map[string]*queryIndex  // by profile
+	queries *queryLookup
 	targets map[string]*targetCheck // by endpoint, credentials and target
-}
-
-// queryIndex is a profile's query lists, read once.
-type queryIndex struct {
-	once     sync.Once
-	version  redash.Version
-	byID     map[int]redash.Query
-	archived map[int]bool
-	err      error
 }
 
 type targetCheck struct {
@@ -178,14 +168,13 @@ func (v *validator) problems(ctx context.Context, j *exportjob.Job, rec *exportj
 	}
 	var problems []error
 	var query string
-	q, err := v.query(ctx, j, client, cfg.URL)
+	q, version, err := v.queries.find(ctx, j.Profile, client, cfg.URL, j.QueryID)
 	if err != nil {
 		problems = append(problems, err)
 	} else {
 		rec.QueryName = q.Name
 		query = fmt.Sprintf("query %d %q", q.ID, q.Name)
-		idx := v.index(j.Profile)
-		r := results.Resolver{Version: idx.version, Now: v.opts.Now, Dropdown: func(ctx context.Context, id int) ([]string, error) {
+		r := results.Resolver{Version: version, Now: v.opts.Now, Dropdown: func(ctx context.Context, id int) ([]string, error) {
 			return results.DropdownValues(ctx, client, id)
 		}}
 		vals, err := r.Resolve(ctx, q, j.Params)
@@ -224,58 +213,6 @@ func (v *validator) problems(ctx context.Context, j *exportjob.Job, rec *exportj
 		rec.Message = fmt.Sprintf("%s, parameters valid -> %s, %s", query, sheet, j.Mode)
 	}
 	return problems
-}
-
-func (v *validator) index(profile string) *queryIndex {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	idx := v.queries[profile]
-	if idx == nil {
-		idx = &queryIndex{}
-		v.queries[profile] = idx
-	}
-	return idx
-}
-
-// query finds the job's query in the profile's query list.
-func (v *validator) query(ctx context.Context, j *exportjob.Job, client *redash.Client, url string) (*redash.Query, error) {
-	idx := v.index(j.Profile)
-	idx.once.Do(func() {
-		if idx.version, idx.err = client.Version(ctx); idx.err != nil {
-			return
-		}
-		qs, err := client.Queries.ListAll(ctx, redash.QueryListOptions{})
-		if err != nil {
-			idx.err = fmt.Errorf("list the queries of %s: %w", url, err)
-			return
-		}
-		idx.byID = make(map[int]redash.Query, len(qs))
-		for _, q := range qs {
-			idx.byID[q.ID] = q
-		}
-		idx.archived = map[int]bool{}
-		if idx.version.HasArchiveList() {
-			// Only to say why a query is missing; a failure changes nothing.
-			if arch, err := client.Queries.ListAll(ctx, redash.QueryListOptions{Archived: true}); err == nil {
-				for _, q := range arch {
-					idx.archived[q.ID] = true
-				}
-			}
-		}
-	})
-	if idx.err != nil {
-		return nil, idx.err
-	}
-	q, ok := idx.byID[j.QueryID]
-	switch {
-	case ok && q.DataSourceID == nil:
-		return nil, fmt.Errorf("query %d has no data source (it was deleted), so it cannot run", j.QueryID)
-	case ok:
-		return &q, nil
-	case idx.archived[j.QueryID]:
-		return nil, fmt.Errorf("query %d is archived: restore it or remove the job: %w", j.QueryID, redash.ErrNotFound)
-	}
-	return nil, fmt.Errorf("query %d is not in the query list of %s: it does not exist, is archived, or this API key cannot see it: %w", j.QueryID, url, redash.ErrNotFound)
 }
 
 // target validates a spreadsheet target once per run.
