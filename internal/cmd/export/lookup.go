@@ -77,7 +77,14 @@ func (l *queryLookup) find(ctx context.Context, profile string, client *redash.C
 	case ok:
 		return &q, idx.version, nil
 	case idx.archived[id]:
-		return nil, idx.version, fmt.Errorf("query %d is archived: restore it or remove the job: %w", id, redash.ErrNotFound)
+		return nil, idx.version, notFound(fmt.Sprintf("query %d is archived: restore it or remove the job", id))
 	}
-	return nil, idx.version, fmt.Errorf("query %d is not in the query list of %s: it does not exist, is archived, or this API key cannot see it: %w", id, url, redash.ErrNotFound)
+	return nil, idx.version, notFound(fmt.Sprintf("query %d is not in the query list of %s: it does not exist, is archived, or this API key cannot see it", id, url))
 }
+
+// notFound is a message that matches redash.ErrNotFound without repeating
+// its text.
+type notFound string
+
+func (e notFound) Error() string { return string(e) }
+func (notFound) Unwrap() error   { return redash.ErrNotFound }

@@ -312,6 +312,7 @@ func TestSheetDryRun(t *testing.T) {
 	res = e.export(t, e.env, "sheet", "--query", "99999", "--sheet", "book", "--tab", "Data", "--dry-run")
 	assert.Equal(t, 1, res.Code)
 	assert.Regexp(t, `^\S+ failed +query-99999: query 99999 is not in the query list of http://\S+: it does not exist, is archived, or this API key cannot see it`, res.Stdout)
+	assert.NotContains(t, res.Stdout, "cannot see it: not found", "said once")
 	assert.Empty(t, queryReads(e.rd))
 }
 
