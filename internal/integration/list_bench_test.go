@@ -65,7 +65,7 @@ func BenchmarkListQueries(b *testing.B) {
 		b.ReportMetric(seqMS, "ms/list")
 		b.ReportMetric(float64(requests)/float64(b.N), "requests/list")
 	})
-	for _, conc := range []int{4, 8} {
+	for _, conc := range []int{4, 5, 8} {
 		b.Run(fmt.Sprintf("redashctl/concurrency=%d", conc), func(b *testing.B) {
 			var requests lineCounter // one --debug line per request sent
 			client, err := redash.NewClient(url, redash.WithAPIKey(key), redash.WithConcurrency(conc),
