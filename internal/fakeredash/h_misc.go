@@ -204,13 +204,9 @@ func (x *rctx) visibleDataSources() []*DataSource {
 	return out
 }
 
-func (x *rctx) encDataSourceShort(e *enc, ds *DataSource) {
-	viewOnly := true
-	for _, g := range ds.Groups {
-		if slices.Contains(x.c.groups, g.GroupID) && !g.ViewOnly {
-			viewOnly = false
-		}
-	}
+// encDataSourceHead opens a data source object with the fields every
+// caller sees: id, name, type, syntax, paused and pause_reason.
+func encDataSourceHead(e *enc, ds *DataSource) {
 	e.obj()
 	e.key("id")
 	e.integer(ds.ID)
@@ -228,6 +224,16 @@ func (x *rctx) encDataSourceShort(e *enc, ds *DataSource) {
 	} else {
 		e.null()
 	}
+}
+
+func (x *rctx) encDataSourceShort(e *enc, ds *DataSource) {
+	viewOnly := true
+	for _, g := range ds.Groups {
+		if slices.Contains(x.c.groups, g.GroupID) && !g.ViewOnly {
+			viewOnly = false
+		}
+	}
+	encDataSourceHead(e, ds)
 	if x.s.d.autoLimit {
 		e.key("supports_auto_limit")
 		e.boolean(ds.Type != "results" && ds.Type != "bigquery")
@@ -293,23 +299,7 @@ func (x *rctx) getDataSource(idStr string) {
 		x.json(e.b)
 		return
 	}
-	e.obj()
-	e.key("id")
-	e.integer(ds.ID)
-	e.key("name")
-	e.str(ds.Name)
-	e.key("type")
-	e.str(ds.Type)
-	e.key("syntax")
-	e.str(ds.Syntax)
-	e.key("paused")
-	e.integer(boolInt(ds.Paused))
-	e.key("pause_reason")
-	if ds.Paused {
-		e.str(ds.PauseReason)
-	} else {
-		e.null()
-	}
+	encDataSourceHead(e, ds)
 	e.key("options")
 	e.raw([]byte(`{"host":"db.internal","port":5432,"user":"redash","password":"--------","dbname":"analytics"}`))
 	e.key("queue_name")
